@@ -1,0 +1,110 @@
+/** Public types of the storage engine. The engine knows nothing of HTTP, JSON bodies or schemas. */
+
+export interface RecordHeader {
+  key: string
+  value: Buffer | null
+}
+
+/** A record as a caller hands it to `append`. `timestamp` defaults to the append time (ms since epoch). */
+export interface RecordInput {
+  key: Buffer | null
+  value: Buffer | null
+  headers?: RecordHeader[]
+  timestamp?: number
+}
+
+/** A record as read back from a partition. */
+export interface StoredRecord {
+  offset: number
+  timestamp: number
+  key: Buffer | null
+  value: Buffer | null
+  headers: RecordHeader[]
+}
+
+export interface AppendResult {
+  /** Offset of the first record of this append. */
+  baseOffset: number
+  /** Offset of the last record of this append. */
+  lastOffset: number
+  /** Timestamp Kafka reports for the batch: the log append time under LogAppendTime, else -1 (as Kafka's produce response). */
+  logAppendTime: number
+  /** Largest record timestamp in the append. */
+  maxTimestamp: number
+}
+
+export interface ReadResult {
+  /** Records from the batch holding the requested offset onwards; records below the requested offset are already dropped. */
+  records: StoredRecord[]
+  /** Next offset to fetch after these records. */
+  nextOffset: number
+  highWatermark: number
+  logStartOffset: number
+}
+
+export interface RawReadResult {
+  /** Whole RecordBatch v2 batches, back to back, starting at the batch that holds the requested offset. */
+  batches: Buffer
+  highWatermark: number
+  logStartOffset: number
+}
+
+export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete'
+export type TimestampType = 'CreateTime' | 'LogAppendTime'
+
+/** Effective per-topic log configuration, with Kafka's topic-level names. */
+export interface LogConfig {
+  'cleanup.policy': CleanupPolicy
+  'segment.bytes': number
+  'segment.ms': number
+  'retention.ms': number
+  'retention.bytes': number
+  'max.message.bytes': number
+  /** 0: fsync before acknowledging (group commit, the default). N > 0: acknowledge after the page-cache write, fsync at least every N ms. */
+  'flush.ms': number
+  'index.interval.bytes': number
+  'message.timestamp.type': TimestampType
+  'delete.retention.ms': number
+  'min.cleanable.dirty.ratio': number
+}
+
+export interface TopicDescription {
+  name: string
+  /** Stable id (base64url UUID, like Kafka's topic ids). */
+  topicId: string
+  partitions: number
+  internal: boolean
+  /** Per-topic overrides, as strings, Kafka style. */
+  overrides: Record<string, string>
+  config: LogConfig
+}
+
+export interface PartitionState {
+  topic: string
+  partition: number
+  logStartOffset: number
+  logEndOffset: number
+  highWatermark: number
+  segments: number
+  sizeBytes: number
+}
+
+/** What the engine reports to telemetry. All optional; the engine never depends on a metrics library. */
+export interface StorageProbe {
+  fsync?(durationMs: number, bytes: number): void
+  appended?(topic: string, partition: number, records: number, bytes: number): void
+  segmentRolled?(topic: string, partition: number, baseOffset: number): void
+  segmentsDeleted?(topic: string, partition: number, count: number, reason: 'retention.ms' | 'retention.bytes'): void
+  recovered?(topic: string, partition: number, truncatedBytes: number): void
+}
+
+/** A narrow logger interface (pino's shape) so the engine does not import a logging library. */
+export interface StorageLogger {
+  info(obj: object, msg?: string): void
+  warn(obj: object, msg?: string): void
+  error(obj: object, msg?: string): void
+}
+
+export interface Clock {
+  now(): number
+}

@@ -1,0 +1,37 @@
+/**
+ * Domain errors: data with a stable code, never an HTTP status.
+ * `src/http/errors.ts` maps each code to Confluent's `{error_code, message}` and a status.
+ */
+export type KrestErrorCode =
+  | 'TOPIC_NOT_FOUND'
+  | 'TOPIC_ALREADY_EXISTS'
+  | 'PARTITION_NOT_FOUND'
+  | 'INVALID_TOPIC_NAME'
+  | 'INVALID_PARTITIONS'
+  | 'INVALID_CONFIG'
+  | 'INVALID_REPLICATION_FACTOR'
+  | 'INVALID_REQUEST'
+  | 'RECORD_TOO_LARGE'
+  | 'INVALID_RECORD'
+  | 'OFFSET_OUT_OF_RANGE'
+  | 'STORAGE_ERROR'
+  | 'DATA_DIR_LOCKED'
+  | 'CORRUPT_DATA'
+  | 'CLOSED'
+  | 'ABORTED'
+
+export class KrestError extends Error {
+  readonly code: KrestErrorCode
+  readonly details: Record<string, unknown> | undefined
+
+  constructor (code: KrestErrorCode, message: string, options?: { cause?: unknown, details?: Record<string, unknown> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'KrestError'
+    this.code = code
+    this.details = options?.details
+  }
+}
+
+export function isKrestError (err: unknown, code?: KrestErrorCode): err is KrestError {
+  return err instanceof KrestError && (code === undefined || err.code === code)
+}
