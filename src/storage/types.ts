@@ -1,26 +1,7 @@
 /** Public types of the storage engine. The engine knows nothing of HTTP, JSON bodies or schemas. */
 
-export interface RecordHeader {
-  key: string
-  value: Buffer | null
-}
-
-/** A record as a caller hands it to `append`. `timestamp` defaults to the append time (ms since epoch). */
-export interface RecordInput {
-  key: Buffer | null
-  value: Buffer | null
-  headers?: RecordHeader[]
-  timestamp?: number
-}
-
-/** A record as read back from a partition. */
-export interface StoredRecord {
-  offset: number
-  timestamp: number
-  key: Buffer | null
-  value: Buffer | null
-  headers: RecordHeader[]
-}
+export type { RecordHeader, RecordInput, DecodedRecord as StoredRecord } from '../codec/record-batch.js'
+import type { DecodedRecord as StoredRecord } from '../codec/record-batch.js'
 
 export interface AppendResult {
   /** Offset of the first record of this append. */
@@ -50,7 +31,8 @@ export interface RawReadResult {
 }
 
 export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete'
-export type TimestampType = 'CreateTime' | 'LogAppendTime'
+export type { TimestampType } from '../codec/record-batch.js'
+import type { TimestampType } from '../codec/record-batch.js'
 
 /** Effective per-topic log configuration, with Kafka's topic-level names. */
 export interface LogConfig {
