@@ -19,6 +19,12 @@ export type KrestErrorCode =
   | 'CORRUPT_DATA'
   | 'CLOSED'
   | 'ABORTED'
+  | 'INTERNAL_TOPIC'
+  | 'INVALID_DATA'
+  | 'UNSUPPORTED_FORMAT'
+  | 'CLUSTER_NOT_FOUND'
+  | 'BROKER_NOT_FOUND'
+  | 'CONFIG_NOT_FOUND'
 
 export class KrestError extends Error {
   readonly code: KrestErrorCode
