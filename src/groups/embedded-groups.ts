@@ -1,0 +1,76 @@
+/**
+ * The embedded backend's consumer-group part: builds members over the coordinator and serves group views.
+ */
+import type { Clock, StorageLogger } from '../storage/types.js'
+import { GroupCoordinator } from './coordinator.js'
+import { EmbeddedConsumer } from './embedded-consumer.js'
+import { OffsetStore } from './offset-store.js'
+import type { TopicStoreView } from './store-view.js'
+import type { ConsumerOptions, GroupDescription } from './types.js'
+
+export interface EmbeddedGroupsOptions {
+  store: TopicStoreView
+  clock: Clock
+  logger?: StorageLogger | undefined
+  /** `offsets.topic.num.partitions` (used when the offsets topic is first created). */
+  offsetsTopicPartitions?: number
+}
+
+export interface EmbeddedGroupOffset {
+  topic: string
+  partition: number
+  currentOffset: number
+  logEndOffset: number
+}
+
+export class EmbeddedGroups {
+  private constructor (
+    readonly coordinator: GroupCoordinator,
+    private readonly store: TopicStoreView,
+    private readonly clock: Clock,
+    private readonly logger: StorageLogger | undefined,
+  ) {}
+
+  /** Creates `__consumer_offsets` when missing and replays it. */
+  static async open (options: EmbeddedGroupsOptions): Promise<EmbeddedGroups> {
+    const offsets = await OffsetStore.open({ store: options.store, clock: options.clock, partitions: options.offsetsTopicPartitions })
+    const coordinator = new GroupCoordinator({ store: options.store, offsets, clock: options.clock, logger: options.logger })
+    return new EmbeddedGroups(coordinator, options.store, options.clock, options.logger)
+  }
+
+  createConsumer (options: ConsumerOptions): EmbeddedConsumer {
+    return new EmbeddedConsumer(options, { store: this.store, coordinator: this.coordinator, clock: this.clock, logger: this.logger })
+  }
+
+  listGroups (): GroupDescription[] {
+    return this.coordinator.listGroups()
+  }
+
+  describeGroup (groupId: string): GroupDescription | null {
+    return this.coordinator.describe(groupId)
+  }
+
+  groupOffsets (groupId: string): EmbeddedGroupOffset[] {
+    const out: EmbeddedGroupOffset[] = []
+    for (const c of this.coordinator.offsets.groupOffsets(groupId)) {
+      let logEndOffset: number
+      try {
+        logEndOffset = this.store.partition(c.topic, c.partition).highWatermark
+      } catch {
+        continue // topic or partition gone
+      }
+      out.push({ topic: c.topic, partition: c.partition, currentOffset: c.offset, logEndOffset })
+    }
+    return out
+  }
+
+  /** Tell the coordinator topics changed (created, grown, deleted) so subscribed groups rebalance now. */
+  async topicsChanged (): Promise<void> {
+    await this.coordinator.refreshMetadata()
+  }
+
+  async close (): Promise<void> {
+    await this.coordinator.close()
+    this.coordinator.offsets.close()
+  }
+}

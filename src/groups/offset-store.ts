@@ -1,0 +1,172 @@
+/**
+ * Committed consumer offsets, durable in the internal compacted topic `__consumer_offsets` (one record per
+ * group/topic/partition, Kafka's key/value layout) and kept in memory for reads. `open` replays the topic, so
+ * offsets survive restarts through the same storage engine and recovery path as every other topic.
+ */
+import type { Clock } from '../storage/types.js'
+import { KrestError } from '../util/errors.js'
+import { decodeOffsetKey, decodeOffsetValue, encodeOffsetKey, encodeOffsetValue, offsetsPartitionFor } from './offset-records.js'
+import type { TopicStoreView } from './store-view.js'
+
+export const OFFSETS_TOPIC = '__consumer_offsets'
+
+export interface CommittedOffset {
+  topic: string
+  partition: number
+  /** The next offset to read (last processed + 1), as Kafka stores it. */
+  offset: number
+  metadata: string
+  commitTimestamp: number
+}
+
+export interface OffsetCommitEntry {
+  topic: string
+  partition: number
+  offset: number
+  metadata?: string | undefined
+}
+
+export interface OffsetStoreOptions {
+  store: TopicStoreView
+  clock: Clock
+  /** `offsets.topic.num.partitions`; Kafka's default is 50. Only used when the topic is created. */
+  partitions?: number
+  /** Segment size of the offsets topic (Kafka: `offsets.topic.segment.bytes`, 100 MiB). */
+  segmentBytes?: number
+}
+
+interface Entry extends CommittedOffset {
+  /** Order of the commit call, so a late-acknowledged older commit never overwrites a newer one. */
+  seq: number
+}
+
+const REPLAY_CHUNK_BYTES = 1024 * 1024
+
+function tpKey (topic: string, partition: number): string {
+  return `${partition}\u0000${topic}`
+}
+
+export class OffsetStore {
+  private readonly byGroup = new Map<string, Map<string, Entry>>()
+  private seq = 0
+  private closed = false
+
+  private constructor (
+    private readonly store: TopicStoreView,
+    private readonly clock: Clock,
+    private readonly partitions: number,
+  ) {}
+
+  static async open (options: OffsetStoreOptions): Promise<OffsetStore> {
+    const existing = options.store.listTopics().find(t => t.name === OFFSETS_TOPIC)
+    let partitions: number
+    if (existing === undefined) {
+      partitions = options.partitions ?? 50
+      const configs: Record<string, string> = { 'cleanup.policy': 'compact' }
+      configs['segment.bytes'] = String(options.segmentBytes ?? 100 * 1024 * 1024)
+      await options.store.createTopic(OFFSETS_TOPIC, { partitions, configs, internal: true })
+    } else {
+      partitions = existing.partitions
+    }
+    const offsets = new OffsetStore(options.store, options.clock, partitions)
+    await offsets.replay()
+    return offsets
+  }
+
+  private async replay (): Promise<void> {
+    for (let p = 0; p < this.partitions; p++) {
+      const log = this.store.partition(OFFSETS_TOPIC, p)
+      let offset = log.logStartOffset
+      while (offset < log.highWatermark) {
+        const res = await log.read(offset, REPLAY_CHUNK_BYTES)
+        if (res.records.length === 0 || res.nextOffset <= offset) break
+        for (const r of res.records) {
+          if (r.key === null) continue
+          let key
+          try { key = decodeOffsetKey(r.key) } catch { continue }
+          if (key === null) continue
+          if (r.value === null) {
+            this.remove(key.group, key.topic, key.partition)
+            continue
+          }
+          try {
+            const v = decodeOffsetValue(r.value)
+            this.put(key.group, { topic: key.topic, partition: key.partition, offset: v.offset, metadata: v.metadata, commitTimestamp: v.commitTimestamp, seq: ++this.seq })
+          } catch { /* an unreadable value is skipped, as a tombstone would be */ }
+        }
+        offset = res.nextOffset
+      }
+    }
+  }
+
+  private put (group: string, e: Entry): void {
+    let m = this.byGroup.get(group)
+    if (m === undefined) this.byGroup.set(group, m = new Map())
+    const k = tpKey(e.topic, e.partition)
+    const old = m.get(k)
+    if (old === undefined || old.seq < e.seq) m.set(k, e)
+  }
+
+  private remove (group: string, topic: string, partition: number): void {
+    const m = this.byGroup.get(group)
+    if (m === undefined) return
+    m.delete(tpKey(topic, partition))
+    if (m.size === 0) this.byGroup.delete(group)
+  }
+
+  /** Durably commits `entries` for `group` (one append, acknowledged when the storage engine says durable). */
+  async commit (group: string, entries: readonly OffsetCommitEntry[]): Promise<void> {
+    if (this.closed) throw new KrestError('CLOSED', 'offset store is closed')
+    if (entries.length === 0) return
+    const now = this.clock.now()
+    const pending: Entry[] = []
+    const records = entries.map(e => {
+      if (!Number.isSafeInteger(e.offset) || e.offset < 0) throw new KrestError('INVALID_REQUEST', `invalid offset ${e.offset} for ${e.topic}-${e.partition}`)
+      const metadata = e.metadata ?? ''
+      pending.push({ topic: e.topic, partition: e.partition, offset: e.offset, metadata, commitTimestamp: now, seq: ++this.seq })
+      return {
+        key: encodeOffsetKey({ group, topic: e.topic, partition: e.partition }),
+        value: encodeOffsetValue({ offset: e.offset, metadata, commitTimestamp: now }),
+        timestamp: now,
+      }
+    })
+    await this.store.partition(OFFSETS_TOPIC, offsetsPartitionFor(group, this.partitions)).append(records)
+    for (const e of pending) this.put(group, e)
+  }
+
+  /** Writes tombstones for every committed offset of `topic` (Kafka drops a deleted topic's offsets at once). */
+  async deleteTopic (topic: string): Promise<void> {
+    for (const [group, m] of [...this.byGroup]) {
+      const gone = [...m.values()].filter(e => e.topic === topic)
+      if (gone.length === 0) continue
+      const records = gone.map(e => ({ key: encodeOffsetKey({ group, topic, partition: e.partition }), value: null }))
+      await this.store.partition(OFFSETS_TOPIC, offsetsPartitionFor(group, this.partitions)).append(records)
+      for (const e of gone) this.remove(group, topic, e.partition)
+    }
+  }
+
+  committed (group: string, topic: string, partition: number): CommittedOffset | undefined {
+    const e = this.byGroup.get(group)?.get(tpKey(topic, partition))
+    return e === undefined ? undefined : strip(e)
+  }
+
+  /** Every committed offset of a group, sorted by topic then partition. */
+  groupOffsets (group: string): CommittedOffset[] {
+    const m = this.byGroup.get(group)
+    if (m === undefined) return []
+    return [...m.values()].map(strip).sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition))
+  }
+
+  /** Groups that have at least one committed offset. */
+  groups (): string[] {
+    return [...this.byGroup.keys()]
+  }
+
+  close (): void {
+    this.closed = true
+  }
+}
+
+function strip (e: Entry): CommittedOffset {
+  return { topic: e.topic, partition: e.partition, offset: e.offset, metadata: e.metadata, commitTimestamp: e.commitTimestamp }
+}

@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest'
+import { EmbeddedGroups } from '../../../src/groups/embedded-groups.js'
+import type { EmbeddedConsumer } from '../../../src/groups/embedded-consumer.js'
+import type { ConsumerOptions, TopicPartition } from '../../../src/groups/types.js'
+import { FakeStore } from './fake-store.js'
+
+const clock = { now: () => Date.now() }
+
+async function setup (topics: Record<string, number> = {}): Promise<{ store: FakeStore, groups: EmbeddedGroups }> {
+  const store = new FakeStore()
+  for (const [name, partitions] of Object.entries(topics)) await store.createTopic(name, { partitions })
+  const groups = await EmbeddedGroups.open({ store, clock, offsetsTopicPartitions: 3 })
+  return { store, groups }
+}
+
+function consumer (groups: EmbeddedGroups, overrides: Partial<ConsumerOptions> = {}): EmbeddedConsumer {
+  return groups.createConsumer({ groupId: 'g', clientId: 'c', autoOffsetReset: 'earliest', autoCommit: true, ...overrides })
+}
+
+function keys (tps: TopicPartition[]): string[] {
+  return tps.map(tp => `${tp.topic}-${tp.partition}`).sort()
+}
+
+async function produce (store: FakeStore, topic: string, partition: number, n: number, size = 3): Promise<void> {
+  await store.partition(topic, partition).append(Array.from({ length: n }, (_, i) => ({ key: null, value: Buffer.alloc(size, i) })))
+}
+
+describe('group coordinator', () => {
+  it('creates the compacted internal offsets topic', async () => {
+    const { store } = await setup()
+    const t = store.topics.get('__consumer_offsets')
+    expect(t?.internal).toBe(true)
+    expect(t?.configs['cleanup.policy']).toBe('compact')
+    expect(t?.parts.length).toBe(3)
+  })
+
+  it('spreads 6 partitions over 3 members, disjoint, then 3 each after one leaves', async () => {
+    const { groups } = await setup({ t: 6 })
+    const cs = [consumer(groups), consumer(groups), consumer(groups)]
+    for (const c of cs) await c.subscribe({ topics: ['t'] })
+    const all = cs.flatMap(c => keys(c.assignment()))
+    expect(cs.map(c => c.assignment().length)).toEqual([2, 2, 2])
+    expect(new Set(all).size).toBe(6)
+    const before = groups.describeGroup('g')
+    expect(before?.state).toBe('STABLE')
+    expect(before?.protocol).toBe('range')
+    await cs[1]!.close()
+    expect(cs[0]!.assignment().length + cs[2]!.assignment().length).toBe(6)
+    expect(cs[0]!.assignment().length).toBe(3)
+    expect(new Set([...keys(cs[0]!.assignment()), ...keys(cs[2]!.assignment())]).size).toBe(6)
+    expect(groups.describeGroup('g')!.generation).toBeGreaterThan(before!.generation)
+  })
+
+  it('uses round robin when every member asks for it, and refuses members without a common assignor', async () => {
+    const { groups } = await setup({ a: 2, b: 1 })
+    const c1 = consumer(groups, { assignors: ['roundrobin'] })
+    const c2 = consumer(groups, { assignors: ['roundrobin', 'range'] })
+    await c1.subscribe({ topics: ['a', 'b'] })
+    await c2.subscribe({ topics: ['a', 'b'] })
+    expect(groups.describeGroup('g')?.protocol).toBe('roundrobin')
+    expect(c1.assignment().length + c2.assignment().length).toBe(3)
+    const c3 = consumer(groups, { assignors: ['range'] })
+    await expect(c3.subscribe({ topics: ['a'] })).rejects.toMatchObject({ code: 'INCONSISTENT_GROUP_PROTOCOL' })
+  })
+
+  it('pattern subscriptions pick up topics created later and partition growth', async () => {
+    const { store, groups } = await setup({ 'orders-eu': 1, other: 1 })
+    const c = consumer(groups)
+    await c.subscribe({ pattern: 'orders-.*' })
+    expect(keys(c.assignment())).toEqual(['orders-eu-0'])
+    await store.createTopic('orders-us', { partitions: 2 })
+    await groups.topicsChanged()
+    expect(keys(c.assignment())).toEqual(['orders-eu-0', 'orders-us-0', 'orders-us-1'])
+    store.addPartitions('orders-eu', 2)
+    await produce(store, 'orders-eu', 1, 1)
+    // a poll refreshes metadata by itself too
+    const recs = await c.poll({ timeoutMs: 0, maxBytes: 1000, minBytes: 1 })
+    expect(keys(c.assignment())).toContain('orders-eu-1')
+    expect(recs.map(r => `${r.topic}-${r.partition}`)).toEqual(['orders-eu-1'])
+    await expect(consumer(groups).subscribe({ pattern: '(' })).rejects.toMatchObject({ code: 'INVALID_REQUEST' })
+  })
+
+  it('hands a moving partition over at the committed offset (auto-commit on revoke), no record lost or repeated', async () => {
+    const { store, groups } = await setup({ t: 2 })
+    await produce(store, 't', 0, 5)
+    await produce(store, 't', 1, 5)
+    const a = consumer(groups)
+    await a.subscribe({ topics: ['t'] })
+    const first = await a.poll({ timeoutMs: 0, maxBytes: 1 << 20, minBytes: 1 })
+    expect(first.length).toBe(10)
+    const b = consumer(groups)
+    await b.subscribe({ topics: ['t'] })
+    expect(a.assignment().length).toBe(1)
+    const moved = b.assignment()[0]!.partition
+    expect(a.assignment()[0]!.partition).toBe(1 - moved)
+    expect(groups.groupOffsets('g')).toContainEqual({ topic: 't', partition: moved, currentOffset: 5, logEndOffset: 5 })
+    await produce(store, 't', moved, 2)
+    const got = await b.poll({ timeoutMs: 0, maxBytes: 1 << 20, minBytes: 1 })
+    expect(got.map(r => r.offset)).toEqual([5, 6])
+  })
+
+  it('without auto-commit a new owner re-reads from the last commit (at least once)', async () => {
+    const { store, groups } = await setup({ t: 1 })
+    await produce(store, 't', 0, 4)
+    const a = consumer(groups, { autoCommit: false })
+    await a.subscribe({ topics: ['t'] })
+    expect((await a.poll({ timeoutMs: 0, maxBytes: 1 << 20, minBytes: 1 })).length).toBe(4)
+    await a.commit([{ topic: 't', partition: 0, offset: 2 }])
+    await a.close()
+    const b = consumer(groups, { autoCommit: false })
+    await b.subscribe({ topics: ['t'] })
+    expect((await b.poll({ timeoutMs: 0, maxBytes: 1 << 20, minBytes: 1 })).map(r => r.offset)).toEqual([2, 3])
+  })
+
+  it('replays committed offsets from the offsets topic on open', async () => {
+    const { store, groups } = await setup({ t: 1 })
+    const c = consumer(groups)
+    await c.assign([{ topic: 't', partition: 0 }])
+    await c.commit([{ topic: 't', partition: 0, offset: 42, metadata: 'm' }])
+    await c.commit([{ topic: 't', partition: 0, offset: 43 }])
+    const again = await EmbeddedGroups.open({ store, clock })
+    expect(again.coordinator.offsets.committed('g', 't', 0)).toMatchObject({ offset: 43, metadata: '' })
+    const d = again.describeGroup('g')
+    expect(d?.state).toBe('EMPTY')
+    expect(again.listGroups().map(g => g.groupId)).toEqual(['g'])
+  })
+
+  it('a group never hands one partition to two members and every group sees every record', async () => {
+    const { store, groups } = await setup({ t: 4 })
+    for (let p = 0; p < 4; p++) await produce(store, 't', p, 3)
+    const g1 = [consumer(groups, { groupId: 'g1' }), consumer(groups, { groupId: 'g1' })]
+    const g2 = [consumer(groups, { groupId: 'g2' })]
+    for (const c of [...g1, ...g2]) await c.subscribe({ topics: ['t'] })
+    const seen1: string[] = []
+    for (const c of g1) seen1.push(...(await c.poll({ timeoutMs: 0, maxBytes: 1 << 20, minBytes: 1 })).map(r => `${r.partition}:${r.offset}`))
+    const seen2 = (await g2[0]!.poll({ timeoutMs: 0, maxBytes: 1 << 20, minBytes: 1 })).map(r => `${r.partition}:${r.offset}`)
+    expect(seen1.sort()).toEqual(seen2.sort())
+    expect(new Set(seen1).size).toBe(12)
+  })
+})
