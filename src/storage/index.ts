@@ -1,0 +1,5 @@
+export { LogStore, validateTopicName, type LogStoreOptions, type CreateTopicOptions, type TopicConfigEntry } from './log-store.js'
+export { PartitionLog } from './partition-log.js'
+export { Partitioner } from './partitioner.js'
+export { DEFAULT_LOG_CONFIG, TOPIC_CONFIG_DEFINITIONS, parseTopicConfigValue, type TopicConfigDefinition } from './log-config.js'
+export type * from './types.js'
