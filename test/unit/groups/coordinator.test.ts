@@ -1,13 +1,18 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { EmbeddedGroups } from '../../../src/groups/embedded-groups.js'
 import type { EmbeddedConsumer } from '../../../src/groups/embedded-consumer.js'
 import type { ConsumerOptions, TopicPartition } from '../../../src/groups/types.js'
-import { FakeStore } from './fake-store.js'
+import type { LogStore } from '../../../src/storage/index.js'
+import { openTempStore, type TempStore } from './real-store.js'
 
 const clock = { now: () => Date.now() }
 
-async function setup (topics: Record<string, number> = {}): Promise<{ store: FakeStore, groups: EmbeddedGroups }> {
-  const store = new FakeStore()
+let temp: TempStore | undefined
+afterEach(async () => { await temp?.cleanup(); temp = undefined })
+
+async function setup (topics: Record<string, number> = {}): Promise<{ store: LogStore, groups: EmbeddedGroups }> {
+  temp = await openTempStore()
+  const store = temp.store
   for (const [name, partitions] of Object.entries(topics)) await store.createTopic(name, { partitions })
   const groups = await EmbeddedGroups.open({ store, clock, offsetsTopicPartitions: 3 })
   return { store, groups }
@@ -21,17 +26,17 @@ function keys (tps: TopicPartition[]): string[] {
   return tps.map(tp => `${tp.topic}-${tp.partition}`).sort()
 }
 
-async function produce (store: FakeStore, topic: string, partition: number, n: number, size = 3): Promise<void> {
+async function produce (store: LogStore, topic: string, partition: number, n: number, size = 3): Promise<void> {
   await store.partition(topic, partition).append(Array.from({ length: n }, (_, i) => ({ key: null, value: Buffer.alloc(size, i) })))
 }
 
 describe('group coordinator', () => {
   it('creates the compacted internal offsets topic', async () => {
     const { store } = await setup()
-    const t = store.topics.get('__consumer_offsets')
+    const t = store.listTopics().find(x => x.name === '__consumer_offsets')
     expect(t?.internal).toBe(true)
-    expect(t?.configs['cleanup.policy']).toBe('compact')
-    expect(t?.parts.length).toBe(3)
+    expect(t?.config['cleanup.policy']).toBe('compact')
+    expect(t?.partitions).toBe(3)
   })
 
   it('spreads 6 partitions over 3 members, disjoint, then 3 each after one leaves', async () => {
@@ -71,7 +76,7 @@ describe('group coordinator', () => {
     await store.createTopic('orders-us', { partitions: 2 })
     await groups.topicsChanged()
     expect(keys(c.assignment())).toEqual(['orders-eu-0', 'orders-us-0', 'orders-us-1'])
-    store.addPartitions('orders-eu', 2)
+    await store.addPartitions('orders-eu', 2)
     await produce(store, 'orders-eu', 1, 1)
     // a poll refreshes metadata by itself too
     const recs = await c.poll({ timeoutMs: 0, maxBytes: 1000, minBytes: 1 })
@@ -118,7 +123,8 @@ describe('group coordinator', () => {
     await c.assign([{ topic: 't', partition: 0 }])
     await c.commit([{ topic: 't', partition: 0, offset: 42, metadata: 'm' }])
     await c.commit([{ topic: 't', partition: 0, offset: 43 }])
-    const again = await EmbeddedGroups.open({ store, clock })
+    await groups.close()
+    const again = await EmbeddedGroups.open({ store: await temp!.reopen(), clock })
     expect(again.coordinator.offsets.committed('g', 't', 0)).toMatchObject({ offset: 43, metadata: '' })
     const d = again.describeGroup('g')
     expect(d?.state).toBe('EMPTY')

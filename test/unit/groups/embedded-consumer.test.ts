@@ -1,10 +1,14 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { EmbeddedGroups } from '../../../src/groups/embedded-groups.js'
 import type { ConsumerOptions } from '../../../src/groups/types.js'
-import { FakeStore } from './fake-store.js'
+import { openTempStore, type TempStore } from './real-store.js'
+
+let temp: TempStore | undefined
+afterEach(async () => { await temp?.cleanup(); temp = undefined })
 
 async function setup (topics: Record<string, number>, overrides: Partial<ConsumerOptions> = {}) {
-  const store = new FakeStore()
+  temp = await openTempStore()
+  const store = temp.store
   for (const [name, partitions] of Object.entries(topics)) await store.createTopic(name, { partitions })
   let now = 1_000_000
   const clock = { now: () => now }
