@@ -1,0 +1,358 @@
+/**
+ * The embedded backend: the Backend interface over krest's own storage engine (one broker, id 0).
+ */
+import type { Clock, LogConfig, RecordInput, TopicDescription } from '../storage/types.js'
+import { validateTopicName } from '../storage/index.js'
+import { KrestError, isKrestError } from '../util/errors.js'
+import { EMBEDDED_BROKER_ID } from './types.js'
+import type {
+  Admin, Backend, BrokerInfo, ConfigAlteration, ConfigEntry, ConfigSource, Metadata, NewTopic, PartitionInfo,
+  PartitionOffsets, ProduceOptions, ProduceOutcome, ProduceRecord, Producer, TopicInfo,
+} from './types.js'
+import type { EmbeddedStore, StoreConfigEntry } from './store.js'
+import { recordBatchOverhead, singleRecordBatchSize } from './record-size.js'
+
+export interface KeyPartitioner {
+  partition(topic: string, key: Buffer | null, numPartitions: number): number
+}
+
+export interface EmbeddedBackendOptions {
+  store: EmbeddedStore
+  partitioner: KeyPartitioner
+  /** `auto.create.topics.enable` */
+  autoCreateTopics: boolean
+  /** `num.partitions` */
+  defaultPartitions: number
+  /** `default.replication.factor` (must be 1) */
+  defaultReplicationFactor: number
+  /** Broker-level log defaults, for config synonyms (`log.segment.bytes` for `segment.bytes`, …). */
+  logDefaults: LogConfig
+  /** Where the one broker can be reached; called when metadata is asked for (the port is known after listen). */
+  endpoint: () => { host: string | null, port: number | null }
+  clock?: Clock
+}
+
+const TOPIC_CONFIG_NAMES: readonly (keyof LogConfig)[] = [
+  'cleanup.policy', 'segment.bytes', 'segment.ms', 'retention.ms', 'retention.bytes', 'max.message.bytes', 'flush.ms',
+  'index.interval.bytes', 'message.timestamp.type', 'delete.retention.ms', 'min.cleanable.dirty.ratio',
+]
+
+/** Kafka's broker-level synonym of each topic-level config. */
+const BROKER_SYNONYM: Record<keyof LogConfig, string> = {
+  'cleanup.policy': 'log.cleanup.policy',
+  'segment.bytes': 'log.segment.bytes',
+  'segment.ms': 'log.roll.ms',
+  'retention.ms': 'log.retention.ms',
+  'retention.bytes': 'log.retention.bytes',
+  'max.message.bytes': 'message.max.bytes',
+  'flush.ms': 'log.flush.interval.ms',
+  'index.interval.bytes': 'log.index.interval.bytes',
+  'message.timestamp.type': 'log.message.timestamp.type',
+  'delete.retention.ms': 'log.cleaner.delete.retention.ms',
+  'min.cleanable.dirty.ratio': 'log.cleaner.min.cleanable.ratio',
+}
+
+const CONFIG_SOURCES: readonly ConfigSource[] = [
+  'DYNAMIC_TOPIC_CONFIG', 'DYNAMIC_BROKER_CONFIG', 'DYNAMIC_DEFAULT_BROKER_CONFIG', 'STATIC_BROKER_CONFIG', 'DEFAULT_CONFIG', 'UNKNOWN',
+]
+
+function asSource (source: string): ConfigSource {
+  return (CONFIG_SOURCES as readonly string[]).includes(source) ? source as ConfigSource : 'UNKNOWN'
+}
+
+function isTopicConfigName (name: string): name is keyof LogConfig {
+  return (TOPIC_CONFIG_NAMES as readonly string[]).includes(name)
+}
+
+function topicNotFound (name: string): KrestError {
+  return new KrestError('TOPIC_NOT_FOUND', `Topic ${name} not found.`, { details: { topic: name } })
+}
+
+/** Tracks in-flight work so close() can wait for it; new work after close() is refused. */
+class InFlight {
+  private count = 0
+  private closed = false
+  private idle: (() => void) | undefined
+
+  enter (): void {
+    if (this.closed) throw new KrestError('CLOSED', 'The server is shutting down.')
+    this.count++
+  }
+
+  leave (): void {
+    this.count--
+    if (this.count === 0 && this.idle !== undefined) this.idle()
+  }
+
+  async close (): Promise<void> {
+    this.closed = true
+    if (this.count === 0) return
+    await new Promise<void>(resolve => { this.idle = resolve })
+  }
+}
+
+export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
+  readonly producer: Producer = this
+  readonly admin: Admin = this
+  readonly metadata: Metadata = this
+
+  private readonly store: EmbeddedStore
+  private readonly options: EmbeddedBackendOptions
+  private readonly clock: Clock
+  private readonly inFlight = new InFlight()
+  /** Auto-creations under way, so concurrent produces to a new topic create it once. */
+  private readonly creating = new Map<string, Promise<TopicDescription>>()
+
+  constructor (options: EmbeddedBackendOptions) {
+    if (options.defaultReplicationFactor !== 1) {
+      throw new KrestError('INVALID_REPLICATION_FACTOR', 'The embedded backend has one broker: the replication factor must be 1.')
+    }
+    this.options = options
+    this.store = options.store
+    this.clock = options.clock ?? { now: () => Date.now() }
+  }
+
+  get clusterId (): string {
+    return this.store.clusterId
+  }
+
+  async close (): Promise<void> {
+    await this.inFlight.close()
+  }
+
+  // ---- producer ---------------------------------------------------------------------------------------------
+
+  async produce (topic: string, records: readonly ProduceRecord[], options: ProduceOptions = {}): Promise<ProduceOutcome[]> {
+    this.inFlight.enter()
+    try {
+      return await this.produceNow(topic, records, options)
+    } finally {
+      this.inFlight.leave()
+    }
+  }
+
+  private async produceNow (topic: string, records: readonly ProduceRecord[], options: ProduceOptions): Promise<ProduceOutcome[]> {
+    const desc = await this.topicForProduce(topic)
+    if (desc.internal && options.allowInternal !== true) {
+      throw new KrestError('INTERNAL_TOPIC', `Producing to internal topic ${topic} is not allowed.`, { details: { topic } })
+    }
+    const numPartitions = desc.partitions
+    // The engine refuses batches over max.message.bytes, and over segment.bytes (a batch never spans segments).
+    const maxBytes = Math.min(desc.config['max.message.bytes'], desc.config['segment.bytes'])
+    const logAppendTime = desc.config['message.timestamp.type'] === 'LogAppendTime'
+    const now = this.clock.now()
+
+    // Check everything before writing anything: a bad record fails the request, never half of it.
+    const inputs: RecordInput[] = new Array<RecordInput>(records.length)
+    const partitions = new Array<number>(records.length)
+    const sizes = new Array<number>(records.length)
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i] as ProduceRecord
+      const p = r.partition ?? options.partition ?? this.options.partitioner.partition(topic, r.key, numPartitions)
+      if (!Number.isInteger(p) || p < 0 || p >= numPartitions) {
+        throw new KrestError('PARTITION_NOT_FOUND', `Partition ${p} of topic ${topic} not found (the topic has ${numPartitions}).`, { details: { topic, partition: p } })
+      }
+      const timestamp = r.timestamp ?? now
+      const input: RecordInput = r.headers === undefined || r.headers.length === 0
+        ? { key: r.key, value: r.value, timestamp }
+        : { key: r.key, value: r.value, headers: r.headers, timestamp }
+      const size = singleRecordBatchSize(input)
+      if (size > maxBytes) {
+        throw new KrestError('RECORD_TOO_LARGE',
+          `Record ${i} is ${size} bytes as a record batch, larger than the limit of ${maxBytes} bytes (max.message.bytes) of topic ${topic}.`,
+          { details: { topic, index: i, size, maxBytes } })
+      }
+      inputs[i] = input
+      partitions[i] = p
+      sizes[i] = size - recordBatchOverhead
+    }
+
+    // Group by partition (keeping request order within each), and cut each group into appends that fit a batch.
+    const outcomes = new Array<ProduceOutcome>(records.length)
+    const appends: Promise<void>[] = []
+    const groups = new Map<number, number[]>()
+    for (let i = 0; i < records.length; i++) {
+      const p = partitions[i] as number
+      let g = groups.get(p)
+      if (g === undefined) { g = []; groups.set(p, g) }
+      g.push(i)
+    }
+    for (const [p, indices] of groups) {
+      const log = this.store.partition(topic, p)
+      let chunk: number[] = []
+      let chunkBytes = recordBatchOverhead
+      const flush = (): void => {
+        const idx = chunk
+        const batch = idx.map(i => inputs[i] as RecordInput)
+        appends.push(log.append(batch).then(res => {
+          for (let k = 0; k < idx.length; k++) {
+            const i = idx[k] as number
+            outcomes[i] = { ok: true, partition: p, offset: res.baseOffset + k, timestamp: logAppendTime ? res.logAppendTime : (inputs[i]?.timestamp ?? now) }
+          }
+        }, (err: unknown) => {
+          const error = isKrestError(err) ? err : new KrestError('STORAGE_ERROR', `Append to ${topic}-${p} failed: ${(err as Error).message}`, { cause: err })
+          for (const i of idx) outcomes[i] = { ok: false, error }
+        }))
+      }
+      for (const i of indices) {
+        // 10 bytes of slack per record: timestamp deltas within a batch may take more varint bytes than alone.
+        const add = (sizes[i] as number) + 10
+        if (chunk.length > 0 && chunkBytes + add > maxBytes) {
+          flush()
+          chunk = []
+          chunkBytes = recordBatchOverhead
+        }
+        chunk.push(i)
+        chunkBytes += add
+      }
+      if (chunk.length > 0) flush()
+    }
+    await Promise.all(appends)
+    return outcomes
+  }
+
+  private async topicForProduce (topic: string): Promise<TopicDescription> {
+    if (await this.store.hasTopic(topic)) return await this.store.describeTopic(topic)
+    if (!this.options.autoCreateTopics) throw topicNotFound(topic)
+    let creating = this.creating.get(topic)
+    if (creating === undefined) {
+      creating = (async () => {
+        try {
+          return await this.store.createTopic(topic, { partitions: this.options.defaultPartitions })
+        } catch (err) {
+          if (isKrestError(err, 'TOPIC_ALREADY_EXISTS')) return await this.store.describeTopic(topic)
+          throw err
+        } finally {
+          this.creating.delete(topic)
+        }
+      })()
+      this.creating.set(topic, creating)
+    }
+    return await creating
+  }
+
+  // ---- admin ------------------------------------------------------------------------------------------------
+
+  private toTopicInfo (desc: TopicDescription): TopicInfo {
+    const partitions: PartitionInfo[] = []
+    for (let p = 0; p < desc.partitions; p++) {
+      partitions.push({ partition: p, leader: EMBEDDED_BROKER_ID, replicas: [{ broker: EMBEDDED_BROKER_ID, leader: true, inSync: true }] })
+    }
+    return { name: desc.name, topicId: desc.topicId, internal: desc.internal, replicationFactor: 1, partitions }
+  }
+
+  private async describe (name: string): Promise<TopicDescription> {
+    if (!(await this.store.hasTopic(name))) throw topicNotFound(name)
+    return await this.store.describeTopic(name)
+  }
+
+  async listTopics (options: { includeInternal?: boolean } = {}): Promise<TopicInfo[]> {
+    const all = await this.store.listTopics()
+    return all
+      .filter(t => options.includeInternal === true || !t.internal)
+      .sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+      .map(t => this.toTopicInfo(t))
+  }
+
+  async describeTopic (name: string): Promise<TopicInfo> {
+    return this.toTopicInfo(await this.describe(name))
+  }
+
+  async createTopic (name: string, spec: NewTopic, options: { validateOnly?: boolean } = {}): Promise<TopicInfo> {
+    const partitions = spec.partitions ?? this.options.defaultPartitions
+    const replicationFactor = spec.replicationFactor ?? this.options.defaultReplicationFactor
+    if (!Number.isInteger(replicationFactor) || replicationFactor < 1) {
+      throw new KrestError('INVALID_REPLICATION_FACTOR', `Replication factor must be at least 1, got ${replicationFactor}.`)
+    }
+    if (replicationFactor > 1) {
+      throw new KrestError('INVALID_REPLICATION_FACTOR', `Replication factor: ${replicationFactor} larger than available brokers: 1.`)
+    }
+    const configs = spec.configs ?? {}
+    if (options.validateOnly === true) {
+      validateTopicName(name)
+      if (await this.store.hasTopic(name)) throw new KrestError('TOPIC_ALREADY_EXISTS', `Topic '${name}' already exists.`)
+      if (!Number.isInteger(partitions) || partitions < 1) throw new KrestError('INVALID_PARTITIONS', `Number of partitions must be at least 1, got ${partitions}.`)
+      for (const [key, value] of Object.entries(configs)) {
+        if (!isTopicConfigName(key)) throw new KrestError('INVALID_CONFIG', `Unknown topic config name: ${key}`)
+        this.store.validateTopicConfig(key, value)
+      }
+      const topicPartitions: PartitionInfo[] = []
+      for (let p = 0; p < partitions; p++) topicPartitions.push({ partition: p, leader: EMBEDDED_BROKER_ID, replicas: [{ broker: EMBEDDED_BROKER_ID, leader: true, inSync: true }] })
+      return { name, topicId: '', internal: false, replicationFactor: 1, partitions: topicPartitions }
+    }
+    return this.toTopicInfo(await this.store.createTopic(name, { partitions, configs }))
+  }
+
+  async deleteTopic (name: string): Promise<void> {
+    const desc = await this.describe(name)
+    if (desc.internal) throw new KrestError('INTERNAL_TOPIC', `Internal topic ${name} cannot be deleted.`, { details: { topic: name } })
+    await this.store.deleteTopic(name)
+  }
+
+  async createPartitions (name: string, totalCount: number): Promise<TopicInfo> {
+    const desc = await this.describe(name)
+    if (!Number.isInteger(totalCount) || totalCount <= desc.partitions) {
+      throw new KrestError('INVALID_PARTITIONS', `Topic already has ${desc.partitions} partitions.`, { details: { topic: name, partitions: desc.partitions } })
+    }
+    if (desc.internal) throw new KrestError('INTERNAL_TOPIC', `Partitions of internal topic ${name} cannot be changed.`, { details: { topic: name } })
+    await this.store.addPartitions(name, totalCount)
+    return this.toTopicInfo(await this.store.describeTopic(name))
+  }
+
+  async describeTopicConfigs (name: string): Promise<ConfigEntry[]> {
+    await this.describe(name)
+    const entries = await this.store.topicConfigEntries(name)
+    return entries.map(e => this.toConfigEntry(e))
+  }
+
+  private toConfigEntry (e: StoreConfigEntry): ConfigEntry {
+    const source = asSource(e.source)
+    let synonyms: ConfigEntry['synonyms']
+    if (e.synonyms !== undefined) {
+      synonyms = e.synonyms.map(s => ({ name: s.name, value: s.value, source: asSource(s.source) }))
+    } else {
+      synonyms = []
+      if (source === 'DYNAMIC_TOPIC_CONFIG') synonyms.push({ name: e.name, value: e.value, source })
+      if (isTopicConfigName(e.name)) {
+        synonyms.push({ name: BROKER_SYNONYM[e.name], value: String(this.options.logDefaults[e.name]), source: 'DEFAULT_CONFIG' })
+      }
+    }
+    return { name: e.name, value: e.value, isDefault: e.isDefault, isReadOnly: e.isReadOnly, isSensitive: e.isSensitive, source, synonyms }
+  }
+
+  async alterTopicConfigs (name: string, alterations: readonly ConfigAlteration[], options: { validateOnly?: boolean } = {}): Promise<void> {
+    await this.describe(name)
+    const set: Record<string, string> = {}
+    const reset: string[] = []
+    for (const a of alterations) {
+      if (!isTopicConfigName(a.name)) throw new KrestError('INVALID_CONFIG', `Unknown topic config name: ${a.name}`, { details: { config: a.name } })
+      if (a.operation === 'DELETE') {
+        reset.push(a.name)
+      } else {
+        if (a.value === undefined || a.value === null) throw new KrestError('INVALID_CONFIG', `Config ${a.name}: SET needs a value.`, { details: { config: a.name } })
+        set[a.name] = a.value
+      }
+    }
+    if (options.validateOnly === true) {
+      for (const [key, value] of Object.entries(set)) this.store.validateTopicConfig(key, value)
+      return
+    }
+    await this.store.alterTopicConfigs(name, set, reset)
+  }
+
+  // ---- metadata ---------------------------------------------------------------------------------------------
+
+  brokers (): BrokerInfo[] {
+    const { host, port } = this.options.endpoint()
+    return [{ brokerId: EMBEDDED_BROKER_ID, host, port, rack: null }]
+  }
+
+  async partitionOffsets (topic: string, partition: number): Promise<PartitionOffsets> {
+    const desc = await this.describe(topic)
+    if (!Number.isInteger(partition) || partition < 0 || partition >= desc.partitions) {
+      throw new KrestError('PARTITION_NOT_FOUND', `Partition ${partition} of topic ${topic} not found.`, { details: { topic, partition } })
+    }
+    const log = this.store.partition(topic, partition)
+    return { logStartOffset: log.logStartOffset, highWatermark: log.highWatermark }
+  }
+}

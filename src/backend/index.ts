@@ -1,0 +1,5 @@
+export type * from './types.js'
+export { EMBEDDED_BROKER_ID } from './types.js'
+export { EmbeddedBackend } from './embedded.js'
+export type { EmbeddedBackendOptions, KeyPartitioner } from './embedded.js'
+export type { EmbeddedStore, EmbeddedPartitionLog, StoreConfigEntry } from './store.js'

@@ -1,0 +1,5 @@
+export { settingDefinitions, envName } from './settings.js'
+export type { KrestConfig, SettingName, SettingDefinition } from './settings.js'
+export { resolveConfig, loadConfig, parseArgs, parseProperties, readConfigFile, parseSettingValue, isSettingName, describeSettings } from './load.js'
+export type { LoadConfigInput, ParsedArgs } from './load.js'
+export { logDefaultsFromConfig } from './log-defaults.js'

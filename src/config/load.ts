@@ -1,0 +1,193 @@
+import { readFile } from 'node:fs/promises'
+import { extname } from 'node:path'
+import { KrestError } from '../util/errors.js'
+import { envName, settingDefinitions } from './settings.js'
+import type { KrestConfig, SettingDefinition, SettingName } from './settings.js'
+
+/** Where a raw value came from, for error messages. */
+type Source = 'default' | 'file' | 'env' | 'flag' | 'override'
+
+const names = Object.keys(settingDefinitions) as SettingName[]
+
+function definition (name: SettingName): SettingDefinition {
+  return settingDefinitions[name]
+}
+
+export function isSettingName (name: string): name is SettingName {
+  return Object.hasOwn(settingDefinitions, name)
+}
+
+function configError (message: string): KrestError {
+  return new KrestError('INVALID_CONFIG', message)
+}
+
+/** Coerces a raw value (string from env/flags/.properties, or any JSON value) to the setting's type, checking bounds. */
+export function parseSettingValue (name: SettingName, raw: unknown, source: Source = 'override'): string | number | boolean {
+  const def = definition(name)
+  const where = `${name} (from ${source})`
+  switch (def.type) {
+    case 'int': {
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : Number.NaN
+      if (!Number.isSafeInteger(n)) throw configError(`${where}: expected an integer, got ${JSON.stringify(raw)}`)
+      if (def.min !== undefined && n < def.min) throw configError(`${where}: ${n} is below the minimum ${def.min}`)
+      if (def.max !== undefined && n > def.max) throw configError(`${where}: ${n} is above the maximum ${def.max}`)
+      return n
+    }
+    case 'boolean': {
+      if (typeof raw === 'boolean') return raw
+      if (typeof raw === 'string') {
+        const s = raw.trim().toLowerCase()
+        if (s === 'true' || s === '1' || s === 'yes') return true
+        if (s === 'false' || s === '0' || s === 'no') return false
+      }
+      throw configError(`${where}: expected true or false, got ${JSON.stringify(raw)}`)
+    }
+    case 'enum': {
+      const s = typeof raw === 'string' ? raw.trim() : raw
+      const match = def.values.find(v => v === s)
+      if (match === undefined) throw configError(`${where}: expected one of ${def.values.join(', ')}, got ${JSON.stringify(raw)}`)
+      return match
+    }
+    case 'string': {
+      if (typeof raw === 'string') return raw
+      if (typeof raw === 'number' || typeof raw === 'boolean') return String(raw)
+      throw configError(`${where}: expected a string, got ${JSON.stringify(raw)}`)
+    }
+  }
+}
+
+/** Parses Java .properties text: `key=value`, `key: value` or `key value`; `#`/`!` comments; `\` line continuations. */
+export function parseProperties (text: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  const lines = text.split(/\r?\n/)
+  for (let i = 0; i < lines.length; i++) {
+    let line = (lines[i] ?? '').trimStart()
+    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue
+    while (/(^|[^\\])(\\\\)*\\$/.test(line) && i + 1 < lines.length) {
+      line = line.slice(0, -1) + (lines[++i] ?? '').trimStart()
+    }
+    const m = /^((?:[^\\=:\s]|\\.)+)\s*[=:\s]\s*(.*)$/.exec(line)
+    const key = (m?.[1] ?? line).replace(/\\(.)/g, '$1')
+    out[key] = (m?.[2] ?? '').trimEnd()
+  }
+  return out
+}
+
+/** Reads a config file: `.json` holds an object of setting names to values, anything else is .properties. */
+export async function readConfigFile (path: string): Promise<Record<string, unknown>> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    throw new KrestError('INVALID_CONFIG', `cannot read config file ${path}: ${(err as Error).message}`, { cause: err })
+  }
+  if (extname(path).toLowerCase() === '.json') {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(text)
+    } catch (err) {
+      throw configError(`config file ${path} is not valid JSON: ${(err as Error).message}`)
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw configError(`config file ${path} must hold a JSON object`)
+    return parsed as Record<string, unknown>
+  }
+  return parseProperties(text)
+}
+
+export interface ParsedArgs {
+  /** Settings given as flags, by setting name, as raw strings. */
+  flags: Record<string, string>
+  configFile: string | undefined
+  help: boolean
+}
+
+const flagToName = new Map<string, SettingName>(
+  names.flatMap(n => {
+    const flag = (definition(n) as { flag?: string }).flag
+    return flag === undefined ? [] : [[flag, n] as const]
+  }),
+)
+
+/**
+ * Parses `--flag value`, `--flag=value`, `--config <file>`, `--help`, and `--<setting.name>=value` for any setting.
+ */
+export function parseArgs (args: readonly string[]): ParsedArgs {
+  const result: ParsedArgs = { flags: {}, configFile: undefined, help: false }
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? ''
+    if (arg === '--help' || arg === '-h') { result.help = true; continue }
+    if (!arg.startsWith('--')) throw configError(`unexpected argument ${JSON.stringify(arg)}`)
+    const eq = arg.indexOf('=')
+    const flag = eq === -1 ? arg.slice(2) : arg.slice(2, eq)
+    let value: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1)
+    if (value === undefined) {
+      const next = args[i + 1]
+      if (next === undefined || next.startsWith('--')) throw configError(`flag --${flag} needs a value`)
+      value = next
+      i++
+    }
+    if (flag === 'config') { result.configFile = value; continue }
+    const name = flagToName.get(flag) ?? (isSettingName(flag) ? flag : undefined)
+    if (name === undefined) throw configError(`unknown flag --${flag}`)
+    result.flags[name] = value
+  }
+  return result
+}
+
+export interface LoadConfigInput {
+  /** Settings from a config file (already read). Unknown names are an error: they are usually typos. */
+  file?: Record<string, unknown>
+  /** The environment; only `KREST_<NAME>` variables of known settings are read. */
+  env?: Record<string, string | undefined>
+  /** Settings from flags, by name. */
+  flags?: Record<string, string>
+  /** Programmatic overrides (tests, embedding); highest precedence. */
+  overrides?: Partial<Record<SettingName, unknown>>
+}
+
+/** Resolves the configuration: defaults < config file < `KREST_*` env < flags < overrides. */
+export function resolveConfig (input: LoadConfigInput = {}): KrestConfig {
+  const values: Record<string, string | number | boolean> = {}
+  for (const name of names) values[name] = definition(name).default
+  if (input.file !== undefined) {
+    for (const [key, raw] of Object.entries(input.file)) {
+      if (!isSettingName(key)) throw configError(`unknown setting ${JSON.stringify(key)} in config file`)
+      values[key] = parseSettingValue(key, raw, 'file')
+    }
+  }
+  if (input.env !== undefined) {
+    for (const name of names) {
+      const raw = input.env[envName(name)]
+      if (raw !== undefined) values[name] = parseSettingValue(name, raw, 'env')
+    }
+  }
+  for (const [key, raw] of Object.entries(input.flags ?? {})) {
+    if (!isSettingName(key)) throw configError(`unknown setting ${JSON.stringify(key)}`)
+    values[key] = parseSettingValue(key, raw, 'flag')
+  }
+  for (const [key, raw] of Object.entries(input.overrides ?? {})) {
+    if (!isSettingName(key)) throw configError(`unknown setting ${JSON.stringify(key)}`)
+    if (raw !== undefined) values[key] = parseSettingValue(key, raw, 'override')
+  }
+  const ratio = Number(values['log.cleaner.min.cleanable.ratio'])
+  if (!(ratio >= 0 && ratio <= 1)) throw configError('log.cleaner.min.cleanable.ratio must be a number between 0 and 1')
+  return Object.freeze(values) as unknown as KrestConfig
+}
+
+/** Reads argv (after the sub-command) and the environment into a config: what `krest serve` does. */
+export async function loadConfig (args: readonly string[], env: Record<string, string | undefined>): Promise<{ config: KrestConfig, help: boolean }> {
+  const parsed = parseArgs(args)
+  const configFile = parsed.configFile ?? env.KREST_CONFIG
+  const file = configFile === undefined ? undefined : await readConfigFile(configFile)
+  const config = resolveConfig({ file, env, flags: parsed.flags })
+  return { config, help: parsed.help }
+}
+
+/** One line per setting, for `krest serve --help`. */
+export function describeSettings (): string {
+  return names.map(n => {
+    const def = definition(n)
+    const flag = (def as { flag?: string }).flag
+    return `  ${flag === undefined ? `--${n}` : `--${flag}`}  (${envName(n)}, default ${JSON.stringify(def.default)})\n      ${def.doc}`
+  }).join('\n')
+}

@@ -1,0 +1,174 @@
+/**
+ * The one table of krest settings. Names follow Kafka / Confluent REST Proxy property names where one exists,
+ * so operators recognise them. Every setting can be given as a flag (when it has one), as an environment
+ * variable `KREST_<NAME upper-snaked>`, or in a `--config` file (JSON or .properties).
+ *
+ * Docs and a JSON Schema for the configuration are meant to be generated from this table: keep every entry's
+ * `doc` a full sentence and its bounds in `min` / `max` / `values`.
+ */
+
+interface SettingBase {
+  doc: string
+  /** Command-line flag, without the leading dashes (e.g. `port` for `--port`). */
+  flag?: string
+  /** Groups settings in generated docs. */
+  group: 'server' | 'topics' | 'log' | 'consumer' | 'registry'
+}
+
+export interface IntSetting extends SettingBase {
+  type: 'int'
+  default: number
+  min?: number
+  max?: number
+}
+
+export interface StringSetting extends SettingBase {
+  type: 'string'
+  default: string
+}
+
+export interface BooleanSetting extends SettingBase {
+  type: 'boolean'
+  default: boolean
+}
+
+export interface EnumSetting<V extends string = string> extends SettingBase {
+  type: 'enum'
+  default: V
+  values: readonly V[]
+}
+
+export type SettingDefinition = IntSetting | StringSetting | BooleanSetting | EnumSetting
+
+const MAX_INT = Number.MAX_SAFE_INTEGER
+
+export const settingDefinitions = {
+  // ---- server -----------------------------------------------------------------------------------------------
+  host: {
+    type: 'string', default: '127.0.0.1', flag: 'host', group: 'server',
+    doc: 'Interface the HTTP server listens on. Use 0.0.0.0 to listen on every interface (e.g. in a container).',
+  },
+  port: {
+    type: 'int', default: 8082, min: 0, max: 65535, flag: 'port', group: 'server',
+    doc: 'TCP port of the REST API (Confluent REST Proxy\'s default is 8082). 0 picks a free port.',
+  },
+  'data.dir': {
+    type: 'string', default: './data', flag: 'data-dir', group: 'server',
+    doc: 'Directory holding the partition logs, topic metadata and the cluster id.',
+  },
+  'advertised.listeners': {
+    type: 'string', default: '', group: 'server',
+    doc: 'Base URL (e.g. http://krest.example.com:8082) used for absolute URLs in responses (v3 metadata.self, consumer base_uri). Empty: taken from the request\'s Host header.',
+  },
+  id: {
+    type: 'string', default: '', group: 'server',
+    doc: 'Server id; goes into generated consumer instance names. Must be unique per node when several run.',
+  },
+  'request.body.max.bytes': {
+    type: 'int', default: 64 * 1024 * 1024, min: 1024, max: 1024 * 1024 * 1024, group: 'server',
+    doc: 'Largest request body accepted, in bytes; larger bodies get 413.',
+  },
+  'shutdown.graceful.ms': {
+    type: 'int', default: 5000, min: 0, max: MAX_INT, group: 'server',
+    doc: 'How long a graceful shutdown (SIGTERM/SIGINT) waits for in-flight requests before closing connections.',
+  },
+  'log.level': {
+    type: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], group: 'server',
+    doc: 'Level of the structured (pino) log written to stdout.',
+  },
+  // ---- topics -----------------------------------------------------------------------------------------------
+  'auto.create.topics.enable': {
+    type: 'boolean', default: true, group: 'topics',
+    doc: 'Produce to a missing topic creates it with num.partitions partitions. When false, such a produce fails at once with 404/40401.',
+  },
+  'num.partitions': {
+    type: 'int', default: 1, min: 1, max: 10000, group: 'topics',
+    doc: 'Partition count of auto-created topics and of topics created without partitions_count.',
+  },
+  'default.replication.factor': {
+    type: 'int', default: 1, min: 1, max: 1, group: 'topics',
+    doc: 'Replication factor reported for topics. krest is a single broker, so 1 is the only valid value.',
+  },
+  // ---- log (broker-level defaults of the per-topic configs) -------------------------------------------------
+  'log.segment.bytes': {
+    type: 'int', default: 1024 * 1024 * 1024, min: 14, max: 2147483647, group: 'log',
+    doc: 'Default segment.bytes: a segment is rolled when it reaches this size.',
+  },
+  'log.roll.ms': {
+    type: 'int', default: 7 * 24 * 3600 * 1000, min: 1, max: MAX_INT, group: 'log',
+    doc: 'Default segment.ms: a segment older than this is rolled at the next append.',
+  },
+  'log.retention.ms': {
+    type: 'int', default: 7 * 24 * 3600 * 1000, min: -1, max: MAX_INT, group: 'log',
+    doc: 'Default retention.ms: closed segments older than this are deleted. -1 keeps data forever.',
+  },
+  'log.retention.bytes': {
+    type: 'int', default: -1, min: -1, max: MAX_INT, group: 'log',
+    doc: 'Default retention.bytes: per partition, oldest closed segments are deleted beyond this size. -1 means no limit.',
+  },
+  'log.cleanup.policy': {
+    type: 'enum', default: 'delete', values: ['delete', 'compact', 'compact,delete'], group: 'log',
+    doc: 'Default cleanup.policy of new topics.',
+  },
+  'message.max.bytes': {
+    type: 'int', default: 1048588, min: 0, max: 2147483647, group: 'log',
+    doc: 'Default max.message.bytes: largest record batch a partition accepts; a larger record gets 413.',
+  },
+  'log.flush.interval.ms': {
+    type: 'int', default: 0, min: 0, max: MAX_INT, group: 'log',
+    doc: 'Default flush.ms. 0: fsync before acknowledging (group commit; no acknowledged record is lost on power loss). N > 0: acknowledge after the page-cache write and fsync at least every N ms.',
+  },
+  'log.index.interval.bytes': {
+    type: 'int', default: 4096, min: 0, max: 2147483647, group: 'log',
+    doc: 'Default index.interval.bytes: bytes between entries of the sparse offset index.',
+  },
+  'log.message.timestamp.type': {
+    type: 'enum', default: 'CreateTime', values: ['CreateTime', 'LogAppendTime'], group: 'log',
+    doc: 'Default message.timestamp.type: keep the producer\'s timestamp, or stamp records with the append time.',
+  },
+  'log.cleaner.delete.retention.ms': {
+    type: 'int', default: 24 * 3600 * 1000, min: 0, max: MAX_INT, group: 'log',
+    doc: 'Default delete.retention.ms: how long compaction keeps tombstones.',
+  },
+  'log.cleaner.min.cleanable.ratio': {
+    type: 'string', default: '0.5', group: 'log',
+    doc: 'Default min.cleanable.dirty.ratio of compacted topics (a number between 0 and 1).',
+  },
+  'log.retention.check.interval.ms': {
+    type: 'int', default: 5 * 60 * 1000, min: 1, max: MAX_INT, group: 'log',
+    doc: 'How often the retention cleaner looks for segments to delete.',
+  },
+  // ---- consumer (HTTP consumer instances) -------------------------------------------------------------------
+  'consumer.instance.timeout.ms': {
+    type: 'int', default: 300000, min: 1, max: MAX_INT, group: 'consumer',
+    doc: 'Idle time after which a v2 consumer instance is destroyed and leaves its group.',
+  },
+  'consumer.request.timeout.ms': {
+    type: 'int', default: 1000, min: 0, max: MAX_INT, group: 'consumer',
+    doc: 'Longest time a records GET waits for data; also caps its ?timeout parameter.',
+  },
+  'consumer.request.max.bytes': {
+    type: 'int', default: 64 * 1024 * 1024, min: 1, max: MAX_INT, group: 'consumer',
+    doc: 'Largest key + value bytes in one records response; caps ?max_bytes.',
+  },
+  'fetch.min.bytes': {
+    type: 'int', default: 1, min: -1, max: 10000000, group: 'consumer',
+    doc: 'A records GET returns as soon as this many bytes are available (krest default 1: return as soon as there is data).',
+  },
+} as const satisfies Record<string, SettingDefinition>
+
+export type SettingName = keyof typeof settingDefinitions
+
+type ValueOf<D> =
+  D extends { type: 'int' } ? number
+    : D extends { type: 'boolean' } ? boolean
+      : D extends { type: 'enum', values: readonly (infer V)[] } ? V
+        : string
+
+/** The resolved configuration: one typed value per setting, keyed by its dotted name. */
+export type KrestConfig = { readonly [K in SettingName]: ValueOf<(typeof settingDefinitions)[K]> }
+
+/** `log.segment.bytes` → `KREST_LOG_SEGMENT_BYTES`. */
+export function envName (name: string): string {
+  return 'KREST_' + name.toUpperCase().replace(/[.-]/g, '_')
+}

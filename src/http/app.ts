@@ -1,0 +1,84 @@
+/**
+ * buildApp(deps): the fastify application, built from config and domain objects (no globals), so tests can run
+ * many on port 0. API plugins are registered in one place: `apiPlugins` below.
+ */
+import Fastify from 'fastify'
+import type { FastifyInstance } from 'fastify'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { ApiPlugin, AppDeps } from './deps.js'
+import { installContentTypeParsers } from './plugins/content-types.js'
+import { installErrorHandler } from './plugins/error-handler.js'
+import { installNegotiation } from './plugins/negotiation.js'
+import { loadSchemas } from './schemas.js'
+import { v2RootPlugin } from './routes/v2/root.js'
+import { v2TopicsPlugin } from './routes/v2/topics.js'
+import { v2ProducePlugin } from './routes/v2/produce.js'
+import { v2BrokersPlugin } from './routes/v2/brokers.js'
+import { v3ClustersPlugin } from './routes/v3/clusters.js'
+import { v3TopicsPlugin } from './routes/v3/topics.js'
+import { v3TopicConfigsPlugin } from './routes/v3/topic-configs.js'
+import { v3PartitionsPlugin } from './routes/v3/partitions.js'
+import { v3BrokersPlugin } from './routes/v3/brokers.js'
+
+export type { AppDeps, ApiPlugin } from './deps.js'
+
+/**
+ * Every API the gateway serves, in registration order. To add one: write an `ApiPlugin` (routes declare params,
+ * querystring, body and response schemas by `$ref` to `schemas/`), add it here, then `npm run openapi`.
+ */
+export const apiPlugins: readonly ApiPlugin[] = [
+  v2RootPlugin,
+  v2TopicsPlugin,
+  v2ProducePlugin,
+  v2BrokersPlugin,
+  v3ClustersPlugin,
+  v3TopicsPlugin,
+  v3TopicConfigsPlugin,
+  v3PartitionsPlugin,
+  v3BrokersPlugin,
+  // consumer instances and v3 consumer groups (issue 4): add here
+  // schema registry (issue 5): add here
+]
+
+export const openApiInfo = {
+  title: 'krest',
+  description: 'Kafka-style streaming over plain HTTP: Confluent REST Proxy compatible API v2 and v3.',
+  version: '0.1.0',
+}
+
+export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
+  const { config } = deps
+  const bodyLimit = config['request.body.max.bytes']
+  const app = Fastify({
+    logger: deps.logger ?? { level: config['log.level'] },
+    bodyLimit,
+    // Confluent's JSON binding is strict: unknown fields are an error (400), not silently dropped.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  })
+  installErrorHandler(app, bodyLimit)
+  installContentTypeParsers(app)
+  installNegotiation(app)
+  for (const schema of await loadSchemas()) app.addSchema(schema)
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: openApiInfo,
+      servers: [{ url: 'http://localhost:8082' }],
+    },
+    refResolver: {
+      // Components are named by the schema's $id, so the document reads like the schemas/ directory.
+      buildLocalReference: (json, _baseUri, _fragment, i) => typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+
+  for (const plugin of apiPlugins) {
+    await app.register(async instance => { await plugin.register(instance, deps) }, { name: plugin.name } as Record<string, unknown>)
+  }
+  return app
+}

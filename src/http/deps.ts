@@ -1,0 +1,23 @@
+import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import type { Backend } from '../backend/types.js'
+import type { KrestConfig } from '../config/settings.js'
+import type { FormatRegistry } from '../serde/registry.js'
+
+/**
+ * What the HTTP layer is given: configuration and domain objects, built by the composition root (`gateway.ts`).
+ * Features that plug in (consumer instances, the schema registry) add their domain object here as a field and
+ * their routes to `apiPlugins` in `app.ts`.
+ */
+export interface AppDeps {
+  config: KrestConfig
+  backend: Backend
+  formats: FormatRegistry
+  /** Fastify logger option or instance; defaults to pino at `log.level`. */
+  logger?: FastifyServerOptions['logger']
+}
+
+/** One API's routes, registered in its own encapsulated fastify context. */
+export interface ApiPlugin {
+  name: string
+  register(app: FastifyInstance, deps: AppDeps): void | Promise<void>
+}

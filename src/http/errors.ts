@@ -1,0 +1,55 @@
+/**
+ * The single table from domain error code to HTTP status and Confluent `error_code` (five digits whose first
+ * three are the status, or the plain status). Colleagues add rows here for their codes.
+ */
+import type { KrestErrorCode } from '../util/errors.js'
+
+export interface HttpErrorMapping {
+  status: number
+  errorCode: number
+  /** Fixed message Confluent clients know; when absent, the domain error's own message is sent. */
+  message?: string
+}
+
+export const errorTable: Partial<Record<KrestErrorCode, HttpErrorMapping>> = {
+  TOPIC_NOT_FOUND: { status: 404, errorCode: 40401, message: 'Topic not found.' },
+  PARTITION_NOT_FOUND: { status: 404, errorCode: 40402, message: 'Partition not found.' },
+  TOPIC_ALREADY_EXISTS: { status: 400, errorCode: 40002 },
+  INVALID_TOPIC_NAME: { status: 422, errorCode: 42206 },
+  INVALID_PARTITIONS: { status: 400, errorCode: 40002 },
+  INVALID_CONFIG: { status: 400, errorCode: 40002 },
+  INVALID_REPLICATION_FACTOR: { status: 400, errorCode: 40002 },
+  INTERNAL_TOPIC: { status: 400, errorCode: 40002 },
+  INVALID_REQUEST: { status: 400, errorCode: 400 },
+  INVALID_DATA: { status: 400, errorCode: 400 },
+  RECORD_TOO_LARGE: { status: 413, errorCode: 413 },
+  INVALID_RECORD: { status: 400, errorCode: 40002 },
+  OFFSET_OUT_OF_RANGE: { status: 400, errorCode: 40002 },
+  UNSUPPORTED_FORMAT: { status: 422, errorCode: 42206 },
+  CLUSTER_NOT_FOUND: { status: 404, errorCode: 404 },
+  BROKER_NOT_FOUND: { status: 404, errorCode: 404 },
+  CONFIG_NOT_FOUND: { status: 404, errorCode: 404 },
+  CLOSED: { status: 503, errorCode: 50302 },
+  ABORTED: { status: 500, errorCode: 50003 },
+  STORAGE_ERROR: { status: 500, errorCode: 50002 },
+  DATA_DIR_LOCKED: { status: 500, errorCode: 50002 },
+  CORRUPT_DATA: { status: 500, errorCode: 50002 },
+}
+
+/** What an unknown domain code turns into: a non-retriable server error, never a crash. */
+export const fallbackMapping: HttpErrorMapping = { status: 500, errorCode: 50002 }
+
+export function mappingFor (code: KrestErrorCode): HttpErrorMapping {
+  return errorTable[code] ?? fallbackMapping
+}
+
+/** Confluent's messages for errors raised by the HTTP layer itself. */
+export const httpMessages = {
+  400: 'Bad Request',
+  404: 'HTTP 404 Not Found',
+  405: 'HTTP 405 Method Not Allowed',
+  413: 'Request Entity Too Large',
+  415: 'HTTP 415 Unsupported Media Type',
+  422: 'Unprocessable Entity',
+  500: 'Internal Server Error',
+} as const

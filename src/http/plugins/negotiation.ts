@@ -1,0 +1,24 @@
+/**
+ * Accept negotiation per route: a route lists the response media types it offers in `config.produces`; a request
+ * whose Accept matches none gets 406 with no body (as Confluent's), before its body is even read.
+ */
+import type { FastifyInstance } from 'fastify'
+import { negotiate } from '../media-types.js'
+import { notAcceptable } from '../problem.js'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Response media types offered, preferred first. */
+    produces?: readonly string[]
+  }
+}
+
+export function installNegotiation (app: FastifyInstance): void {
+  app.addHook('onRequest', async (request, reply) => {
+    const offers = request.routeOptions.config.produces
+    if (offers === undefined) return
+    const chosen = negotiate(request.headers.accept, offers)
+    if (chosen === undefined) throw notAcceptable()
+    reply.type(chosen)
+  })
+}

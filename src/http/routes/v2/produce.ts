@@ -1,0 +1,130 @@
+/**
+ * v2 produce: `POST /topics/{t}` and `POST /topics/{t}/partitions/{p}`. The Content-Type picks the embedded
+ * format; records are serialized, then produced through the backend in one call. Bad data fails the request
+ * before anything is written; per-record storage failures come back in the record's `error_code`.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { ProduceRecord, RecordHeader } from '../../../backend/types.js'
+import { decodeBase64 } from '../../../serde/binary.js'
+import type { RecordSerializer } from '../../../serde/types.js'
+import { KrestError, isKrestError } from '../../../util/errors.js'
+import type { AppDeps, ApiPlugin } from '../../deps.js'
+import { mappingFor } from '../../errors.js'
+import { produceFormat } from '../../media-types.js'
+import { unsupportedMediaType } from '../../problem.js'
+import { V2_PRODUCES, errorResponses, partitionParam, topicParam } from '../common.js'
+
+interface V2ProduceRecordBody {
+  key?: unknown
+  value?: unknown
+  partition?: number | null
+  timestamp?: number | string | null
+  headers?: { name: string, value?: string | null }[] | null
+}
+
+interface V2ProduceBody {
+  key_schema?: string | null
+  key_schema_id?: number | null
+  value_schema?: string | null
+  value_schema_id?: number | null
+  records: V2ProduceRecordBody[]
+}
+
+interface V2OffsetEntry {
+  partition: number | null
+  offset: number | null
+  error_code: number | null
+  error: string | null
+}
+
+function withIndex (err: unknown, i: number): unknown {
+  return isKrestError(err) ? new KrestError(err.code, `records[${i}].${err.message}`, { cause: err, details: err.details }) : err
+}
+
+function toRecord (r: V2ProduceRecordBody, i: number, serializer: RecordSerializer): ProduceRecord {
+  let key: Buffer | null
+  let value: Buffer | null
+  try { key = serializer.serializeKey(r.key) } catch (err) { throw withIndex(err, i) }
+  try { value = serializer.serializeValue(r.value) } catch (err) { throw withIndex(err, i) }
+  const record: ProduceRecord = { key, value }
+  if (r.partition !== undefined && r.partition !== null) record.partition = r.partition
+  if (r.timestamp !== undefined && r.timestamp !== null) {
+    const ts = typeof r.timestamp === 'number' ? r.timestamp : Date.parse(r.timestamp)
+    if (!Number.isSafeInteger(ts) || ts < 0) throw new KrestError('INVALID_DATA', `records[${i}].timestamp: ${JSON.stringify(r.timestamp)} is not a valid timestamp.`)
+    record.timestamp = ts
+  }
+  if (r.headers !== undefined && r.headers !== null && r.headers.length > 0) {
+    const headers: RecordHeader[] = []
+    for (const h of r.headers) {
+      let hv: Buffer | null
+      try { hv = decodeBase64(h.value, `header ${JSON.stringify(h.name)}`) } catch (err) { throw withIndex(err, i) }
+      headers.push({ key: h.name, value: hv })
+    }
+    record.headers = headers
+  }
+  return record
+}
+
+async function produce (deps: AppDeps, request: FastifyRequest, topic: string, partition: number | undefined): Promise<{ offsets: V2OffsetEntry[], key_schema_id: number | null, value_schema_id: number | null }> {
+  const formatName = produceFormat(request.headers['content-type'])
+  if (formatName === undefined) throw unsupportedMediaType()
+  const format = deps.formats.get(formatName)
+  const body = request.body as V2ProduceBody
+  const serializer = await format.serializer({
+    topic,
+    keySchema: body.key_schema ?? undefined,
+    keySchemaId: body.key_schema_id ?? undefined,
+    valueSchema: body.value_schema ?? undefined,
+    valueSchemaId: body.value_schema_id ?? undefined,
+  })
+  const records = body.records.map((r, i) => toRecord(r, i, serializer))
+  const outcomes = await deps.backend.producer.produce(topic, records, partition === undefined ? {} : { partition })
+  const offsets = outcomes.map((o): V2OffsetEntry => o.ok
+    ? { partition: o.partition, offset: o.offset, error_code: null, error: null }
+    : { partition: null, offset: null, error_code: mappingFor(o.error.code).errorCode, error: o.error.message })
+  return { offsets, key_schema_id: serializer.keySchemaId, value_schema_id: serializer.valueSchemaId }
+}
+
+/** Refuses a Content-Type that selects no embedded format (415) before the body is validated. */
+async function checkContentType (request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  if (produceFormat(request.headers['content-type']) === undefined) throw unsupportedMediaType()
+}
+
+const produceConsumes = [
+  'application/vnd.kafka.binary.v2+json', 'application/vnd.kafka.json.v2+json', 'application/json',
+  'application/vnd.kafka.avro.v2+json', 'application/vnd.kafka.jsonschema.v2+json',
+]
+
+export const v2ProducePlugin: ApiPlugin = {
+  name: 'v2-produce',
+  register (app, deps) {
+    app.post<{ Params: { topic: string } }>('/topics/:topic', {
+      config: { produces: V2_PRODUCES },
+      preValidation: checkContentType,
+      schema: {
+        operationId: 'produceToTopic',
+        tags: ['v2'],
+        summary: 'Produce records; the Content-Type selects the embedded format',
+        description: 'A missing topic is created when auto.create.topics.enable is true (else 404/40401 at once). Records may carry headers and timestamp (krest extension).',
+        consumes: produceConsumes,
+        params: { type: 'object', required: ['topic'], properties: { topic: topicParam } },
+        body: { $ref: 'V2ProduceRequest#' },
+        response: { 200: { $ref: 'V2ProduceResponse#' }, ...errorResponses },
+      },
+    }, async request => await produce(deps, request, request.params.topic, undefined))
+
+    app.post<{ Params: { topic: string, partition: number } }>('/topics/:topic/partitions/:partition', {
+      config: { produces: V2_PRODUCES },
+      preValidation: checkContentType,
+      schema: {
+        operationId: 'produceToPartition',
+        tags: ['v2'],
+        summary: 'Produce records to one partition (a record\'s own partition field overrides the path)',
+        consumes: produceConsumes,
+        params: { type: 'object', required: ['topic', 'partition'], properties: { topic: topicParam, partition: partitionParam } },
+        body: { $ref: 'V2ProduceRequest#' },
+        response: { 200: { $ref: 'V2ProduceResponse#' }, ...errorResponses },
+      },
+    }, async request => await produce(deps, request, request.params.topic, request.params.partition))
+  },
+}

@@ -1,0 +1,5 @@
+export type * from './types.js'
+export { EMBEDDED_FORMAT_NAMES } from './types.js'
+export { binaryFormat, decodeBase64 } from './binary.js'
+export { jsonFormat } from './json.js'
+export { FormatRegistry } from './registry.js'
