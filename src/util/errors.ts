@@ -37,6 +37,8 @@ export type KrestErrorCode =
   | 'CONSUMER_GROUP_NOT_FOUND'
   | 'CONSUMER_NOT_FOUND'
   | 'CONSUMER_LAG_NOT_FOUND'
+  | 'INVALID_CONSUMER_FORMAT'
+  | 'DESERIALIZATION_FAILED'
 
 export class KrestError extends Error {
   readonly code: KrestErrorCode
