@@ -9,6 +9,9 @@ import type { Backend } from './backend/types.js'
 import { logDefaultsFromConfig } from './config/log-defaults.js'
 import type { KrestConfig } from './config/settings.js'
 import { buildApp } from './http/app.js'
+import { buildRegistryApp } from './http/registry-app.js'
+import { LogJournal } from './registry/log-journal.js'
+import { SchemaRegistry } from './registry/registry.js'
 import { FormatRegistry } from './serde/registry.js'
 import { LogStore, Partitioner } from './storage/index.js'
 import type { StorageLogger } from './storage/types.js'
@@ -24,6 +27,10 @@ export interface Gateway {
   readonly store: LogStore
   readonly backend: Backend
   readonly formats: FormatRegistry
+  /** The schema registry (state in the internal topic `_schemas`). */
+  readonly registry: SchemaRegistry
+  /** `http://host:port` of the schema registry listener, or undefined when `schema.registry.port` is -1. */
+  readonly registryUrl: string | undefined
   /** `http://host:port` once listening. */
   readonly url: string
   readonly port: number
@@ -50,6 +57,7 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
   let address: AddressInfo | undefined
   let backend: EmbeddedBackend | undefined
   let app: FastifyInstance | undefined
+  let registryApp: FastifyInstance | undefined
   try {
     backend = new EmbeddedBackend({
       store,
@@ -61,14 +69,27 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
       endpoint: () => ({ host: address?.address ?? config.host, port: address?.port ?? config.port }),
     })
     const formats = FormatRegistry.withBuiltins()
-    app = await buildApp({ config, backend, formats, logger: options.logger })
+    // schema registry: replays `_schemas` before anything is served, so ids are stable across restarts
+    const registry = await SchemaRegistry.open({
+      journal: await LogJournal.open(store),
+      defaultCompatibility: config['schema.compatibility.level'],
+    })
+    app = await buildApp({ config, backend, formats, registry, logger: options.logger })
     log = app.log.child({ module: 'storage' })
     await app.listen({ host: config.host, port: config.port })
     address = app.server.address() as AddressInfo
     const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
+    let registryUrl: string | undefined
+    if (config['schema.registry.port'] >= 0) {
+      registryApp = await buildRegistryApp({ registry, logger: options.logger ?? { level: config['log.level'] }, bodyLimit: config['request.body.max.bytes'] })
+      await registryApp.listen({ host: config.host, port: config['schema.registry.port'] })
+      const ra = registryApp.server.address() as AddressInfo
+      registryUrl = `http://${ra.family === 'IPv6' ? `[${ra.address}]` : ra.address}:${ra.port}`
+    }
 
     let closing: Promise<void> | undefined
     const openedApp = app
+    const openedRegistryApp = registryApp
     const openedBackend = backend
     return {
       config,
@@ -76,12 +97,14 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
       store,
       backend,
       formats,
+      registry,
+      registryUrl,
       url,
       port: address.port,
       close () {
         closing ??= (async () => {
           try {
-            await openedApp.close()
+            await Promise.all([openedApp.close(), openedRegistryApp?.close()])
           } finally {
             try {
               await openedBackend.close()
@@ -94,6 +117,7 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
       },
     }
   } catch (err) {
+    await registryApp?.close().catch(() => undefined)
     await app?.close().catch(() => undefined)
     await backend?.close().catch(() => undefined)
     await store.close()

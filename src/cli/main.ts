@@ -7,7 +7,7 @@ import { describeSettings, loadConfig } from '../config/load.js'
 import { startGateway } from '../gateway.js'
 import { isKrestError } from '../util/errors.js'
 
-const USAGE = `Usage: krest serve [--host <host>] [--port <port>] [--data-dir <dir>] [--config <file.json|file.properties>] [--<setting>=<value>]
+const USAGE = `Usage: krest serve [--host <host>] [--port <port>] [--registry-port <port>] [--data-dir <dir>] [--config <file.json|file.properties>] [--<setting>=<value>]
 
 Every setting is also read from the environment as KREST_<NAME> (dots to underscores, upper case), e.g.
 KREST_LOG_SEGMENT_BYTES. Precedence: defaults < config file < environment < flags.
@@ -23,7 +23,7 @@ async function serve (args: string[]): Promise<number> {
   }
   const gateway = await startGateway(config)
   const log = gateway.app.log
-  log.info({ url: gateway.url, dataDir: config['data.dir'], clusterId: gateway.backend.metadata.clusterId }, 'krest listening')
+  log.info({ url: gateway.url, registryUrl: gateway.registryUrl, dataDir: config['data.dir'], clusterId: gateway.backend.metadata.clusterId }, 'krest listening')
 
   return await new Promise<number>(resolve => {
     let stopping = false

@@ -155,6 +155,15 @@ export const settingDefinitions = {
     type: 'int', default: 1, min: -1, max: 10000000, group: 'consumer',
     doc: 'A records GET returns as soon as this many bytes are available (krest default 1: return as soon as there is data).',
   },
+  // ---- schema registry --------------------------------------------------------------------------------------
+  'schema.registry.port': {
+    type: 'int', default: 8081, min: -1, max: 65535, flag: 'registry-port', group: 'registry',
+    doc: 'TCP port of the Schema Registry listener (Confluent\'s default is 8081), on the same host. 0 picks a free port; -1 disables the second listener (the registry API is always served on the REST port too).',
+  },
+  'schema.compatibility.level': {
+    type: 'enum', default: 'BACKWARD', values: ['NONE', 'BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE'], group: 'registry',
+    doc: 'Compatibility level of subjects without their own level, until PUT /config changes it.',
+  },
 } as const satisfies Record<string, SettingDefinition>
 
 export type SettingName = keyof typeof settingDefinitions

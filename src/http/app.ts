@@ -20,6 +20,7 @@ import { v3TopicsPlugin } from './routes/v3/topics.js'
 import { v3TopicConfigsPlugin } from './routes/v3/topic-configs.js'
 import { v3PartitionsPlugin } from './routes/v3/partitions.js'
 import { v3BrokersPlugin } from './routes/v3/brokers.js'
+import { registryApiPlugin } from './routes/registry.js'
 
 export type { AppDeps, ApiPlugin } from './deps.js'
 
@@ -38,7 +39,7 @@ export const apiPlugins: readonly ApiPlugin[] = [
   v3PartitionsPlugin,
   v3BrokersPlugin,
   // consumer instances and v3 consumer groups (issue 4): add here
-  // schema registry (issue 5): add here
+  registryApiPlugin, // schema registry (issue 5): mounted only when deps.registry is set
 ]
 
 export const openApiInfo = {

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import type { Backend } from '../backend/types.js'
 import type { KrestConfig } from '../config/settings.js'
 import type { FormatRegistry } from '../serde/registry.js'
+import type { SchemaRegistry } from '../registry/registry.js'
 
 /**
  * What the HTTP layer is given: configuration and domain objects, built by the composition root (`gateway.ts`).
@@ -12,6 +13,8 @@ export interface AppDeps {
   config: KrestConfig
   backend: Backend
   formats: FormatRegistry
+  /** The schema registry (issue 5); its API is mounted when present. */
+  registry?: SchemaRegistry
   /** Fastify logger option or instance; defaults to pino at `log.level`. */
   logger?: FastifyServerOptions['logger']
 }

@@ -1,0 +1,387 @@
+/**
+ * The Confluent Schema Registry HTTP API as a fastify plugin (served on the main port and on the registry listener).
+ *
+ * Kept self-contained on purpose: the registry's error codes (40401 subject not found, 42201 invalid schema, …)
+ * overlap numerically with the REST proxy's but mean different things, and its content negotiation differs
+ * (v1+json > vnd.schemaregistry+json > json, `*` wildcards as the Java client sends). So this plugin has its own
+ * content-type parser, Accept negotiation and error mapping, scoped to its encapsulated context.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { ApiPlugin } from '../deps.js'
+import { RegistryError, type RegistryErrorKind } from '../../registry/errors.js'
+import {
+  parseCompatibilityLevel, parseMode, parseVersion, type SchemaRegistry, type VersionSelector
+} from '../../registry/registry.js'
+import { SUPPORTED_SCHEMA_TYPES, type SchemaInput, type SchemaReference, type SchemaVersion, type StoredSchema } from '../../registry/types.js'
+
+export const REGISTRY_V1_JSON = 'application/vnd.schemaregistry.v1+json'
+export const REGISTRY_JSON = 'application/vnd.schemaregistry+json'
+const OFFERS: ReadonlyArray<[string, number]> = [[REGISTRY_V1_JSON, 1], [REGISTRY_JSON, 0.9], ['application/json', 0.5]]
+const REQUEST_TYPES = new Set([REGISTRY_V1_JSON, REGISTRY_JSON, 'application/json', 'application/octet-stream'])
+
+export interface RegistryRoutesOptions {
+  registry: SchemaRegistry
+  /** Serve `GET /` (answers `{}`); off on a listener where another API owns `/`. */
+  root?: boolean
+}
+
+const STATUS: Record<RegistryErrorKind, [number, number]> = {
+  SUBJECT_NOT_FOUND: [404, 40401],
+  VERSION_NOT_FOUND: [404, 40402],
+  SCHEMA_NOT_FOUND: [404, 40403],
+  SUBJECT_SOFT_DELETED: [404, 40404],
+  SUBJECT_NOT_SOFT_DELETED: [404, 40405],
+  VERSION_SOFT_DELETED: [404, 40406],
+  VERSION_NOT_SOFT_DELETED: [404, 40407],
+  SUBJECT_LEVEL_COMPATIBILITY_NOT_CONFIGURED: [404, 40408],
+  SUBJECT_LEVEL_MODE_NOT_CONFIGURED: [404, 40409],
+  INCOMPATIBLE_SCHEMA: [409, 409],
+  INVALID_SCHEMA: [422, 42201],
+  INVALID_VERSION: [422, 42202],
+  INVALID_COMPATIBILITY_LEVEL: [422, 42203],
+  INVALID_MODE: [422, 42204],
+  OPERATION_NOT_PERMITTED: [422, 42205],
+  REFERENCE_EXISTS: [422, 42206],
+  ID_DOES_NOT_MATCH: [422, 42207],
+  INVALID_SUBJECT: [422, 42208],
+  STORE_ERROR: [500, 50001]
+}
+
+/** Registry error → `[status, error_code]` (the registry's own table, distinct from the REST proxy's). */
+export function registryErrorStatus (kind: RegistryErrorKind): [number, number] {
+  return STATUS[kind]
+}
+
+const HTTP_TEXT: Record<number, string> = {
+  400: 'HTTP 400 Bad Request',
+  404: 'HTTP 404 Not Found',
+  405: 'HTTP 405 Method Not Allowed',
+  406: 'HTTP 406 Not Acceptable',
+  413: 'HTTP 413 Request Entity Too Large',
+  415: 'HTTP 415 Unsupported Media Type',
+  500: 'HTTP 500 Internal Server Error'
+}
+
+/** An HTTP-level answer with a registry-shaped body. */
+class RegistryHttpError extends Error {
+  constructor (readonly statusCode: number, readonly errorCode: number, message: string) {
+    super(message)
+  }
+}
+
+function httpError (status: number, message?: string): RegistryHttpError {
+  return new RegistryHttpError(status, status, message ?? HTTP_TEXT[status] ?? `HTTP ${status}`)
+}
+
+/** Accept negotiation with Confluent's server-side weights; undefined when nothing offered is acceptable. */
+export function negotiateRegistryType (accept: string | undefined): string | undefined {
+  if (accept === undefined || accept.trim() === '') return REGISTRY_V1_JSON
+  let best: { type: string, score: number } | undefined
+  for (const part of accept.split(',')) {
+    const [rangeRaw, ...params] = part.split(';')
+    const range = (rangeRaw ?? '').trim().toLowerCase()
+    if (range === '') continue
+    let q = 1
+    for (const p of params) {
+      const [k, v] = p.split('=')
+      if (k?.trim() === 'q' && v !== undefined) { const n = Number(v.trim()); if (Number.isFinite(n)) q = n }
+    }
+    if (q <= 0) continue
+    for (const [type, weight] of OFFERS) {
+      const [mt, st] = type.split('/')
+      const [rt, rs] = range === '*' ? ['*', '*'] : range.split('/')
+      const matches = range === type || (rt === '*' && (rs === '*' || rs === undefined)) || (rt === mt && rs === '*') || (rt === '*' && rs === st)
+      if (!matches) continue
+      const score = q * weight
+      if (best === undefined || score > best.score) best = { type, score }
+    }
+  }
+  return best?.type
+}
+
+function bool (v: unknown): boolean {
+  return typeof v === 'string' && v.trim().toLowerCase() === 'true'
+}
+
+function isRecord (v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+type Query = Record<string, string | undefined>
+
+function page<T> (items: T[], q: Query): T[] {
+  const offset = Math.max(0, Number.parseInt(q.offset ?? '0', 10) || 0)
+  const limitRaw = Number.parseInt(q.limit ?? '-1', 10)
+  const limit = Number.isFinite(limitRaw) && limitRaw > 0 ? limitRaw : undefined
+  return items.slice(offset, limit === undefined ? undefined : offset + limit)
+}
+
+/** A register/lookup/compatibility body; unknown fields are ignored as Confluent's entities do. */
+function schemaBody (body: unknown): SchemaInput {
+  if (!isRecord(body)) throw new RegistryHttpError(422, 422, 'Request body must be a JSON object with a "schema" field')
+  const { schema, schemaType, references, id, version } = body
+  if (schema === undefined || schema === null) throw new RegistryHttpError(422, 42201, 'Empty schema')
+  if (typeof schema !== 'string') throw new RegistryHttpError(422, 422, 'Field "schema" must be a string')
+  if (schemaType !== undefined && schemaType !== null && typeof schemaType !== 'string') throw new RegistryHttpError(422, 422, 'Field "schemaType" must be a string')
+  if (references !== undefined && references !== null && !Array.isArray(references)) throw new RegistryHttpError(422, 422, 'Field "references" must be an array')
+  const refs: SchemaReference[] = []
+  for (const r of (references ?? []) as unknown[]) {
+    if (!isRecord(r) || typeof r.name !== 'string' || typeof r.subject !== 'string' || typeof r.version !== 'number' || !Number.isInteger(r.version)) {
+      throw new RegistryHttpError(422, 42201, 'Invalid schema: each reference needs a string "name", a string "subject" and an integer "version"')
+    }
+    refs.push({ name: r.name, subject: r.subject, version: r.version })
+  }
+  if (id !== undefined && id !== null && (typeof id !== 'number' || !Number.isInteger(id))) throw new RegistryHttpError(422, 422, 'Field "id" must be an integer')
+  if (version !== undefined && version !== null && (typeof version !== 'number' || !Number.isInteger(version))) throw new RegistryHttpError(422, 422, 'Field "version" must be an integer')
+  return {
+    schema,
+    schemaType: typeof schemaType === 'string' ? schemaType : undefined,
+    references: refs,
+    id: typeof id === 'number' ? id : undefined,
+    version: typeof version === 'number' ? version : undefined
+  }
+}
+
+function versionView (v: SchemaVersion): Record<string, unknown> {
+  const out: Record<string, unknown> = { subject: v.subject, version: v.version, id: v.id }
+  if (v.schemaType !== 'AVRO') out.schemaType = v.schemaType
+  if (v.references.length > 0) out.references = v.references
+  out.schema = v.schema
+  return out
+}
+
+function schemaView (s: StoredSchema): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  if (s.schemaType !== 'AVRO') out.schemaType = s.schemaType
+  if (s.references.length > 0) out.references = s.references
+  out.schema = s.schema
+  return out
+}
+
+function schemaIdParam (raw: string): number {
+  if (!/^\d+$/.test(raw)) throw httpError(404)
+  return Number(raw)
+}
+
+interface SubjectParams { subject: string }
+interface VersionParams { subject: string, version: string }
+interface IdParams { id: string }
+
+function parseBody (text: string): unknown {
+  if (text.trim() === '') return undefined
+  try {
+    return JSON.parse(text) as unknown
+  } catch (err) {
+    throw new RegistryHttpError(400, 400, (err as Error).message)
+  }
+}
+
+/** Registers the registry routes on `app` (call inside an encapsulated context, e.g. via `app.register`). */
+export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutesOptions): Promise<void> {
+  const reg = opts.registry
+
+  // Own body parsing: JSON under any of the registry's types (charset tolerated) or no type at all; 415 otherwise.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+    const ct = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
+    if (ct !== '' && !REQUEST_TYPES.has(ct)) { done(httpError(415), undefined); return }
+    try {
+      done(null, parseBody(typeof body === 'string' ? body : body.toString('utf8')))
+    } catch (err) {
+      done(err as Error, undefined)
+    }
+  })
+
+  app.addHook('onRequest', async (request, reply) => {
+    const chosen = negotiateRegistryType(request.headers.accept)
+    if (chosen === undefined) {
+      reply.type(REGISTRY_V1_JSON)
+      throw httpError(406)
+    }
+    reply.type(chosen)
+  })
+
+  app.setErrorHandler((err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
+    let status: number
+    let body: { error_code: number, message: string }
+    if (err instanceof RegistryError) {
+      const [s, code] = STATUS[err.kind]
+      status = s
+      body = { error_code: code, message: err.message }
+    } else if (err instanceof RegistryHttpError) {
+      status = err.statusCode
+      body = { error_code: err.errorCode, message: err.message }
+    } else {
+      const fe = err as FastifyError
+      const s = typeof fe.statusCode === 'number' ? fe.statusCode : 500
+      if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') status = 415
+      else status = s
+      body = status >= 500
+        ? { error_code: 500, message: HTTP_TEXT[500] ?? 'Internal Server Error' }
+        : { error_code: status, message: status === 415 ? (HTTP_TEXT[415] ?? '') : fe.message }
+    }
+    if (status >= 500) request.log.error({ err }, 'registry request failed')
+    if (reply.getHeader('content-type') === undefined) reply.type(REGISTRY_V1_JSON)
+    return reply.code(status).serializer(JSON.stringify).send(body)
+  })
+
+  const meta = (operationId: string, summary: string): { schema: Record<string, unknown> } =>
+    ({ schema: { operationId, summary, tags: ['schema-registry'] } })
+
+  if (opts.root === true) app.get('/', meta('registryRoot', 'No-op; answers {}'), async () => ({}))
+
+  app.get('/contexts', meta('listContexts', 'Contexts (only the default context)'), async () => ['.'])
+
+  // ---------------------------------------------------------------------------------------------- schemas
+  app.get('/schemas/types', meta('getSchemaTypes', 'Supported schema types'), async () => [...SUPPORTED_SCHEMA_TYPES])
+
+  app.get<{ Querystring: Query }>('/schemas', meta('listSchemas', 'Schemas of all subjects'), async (request) => {
+    const q = request.query
+    return page(reg.listSchemas({ subjectPrefix: q.subjectPrefix, deleted: bool(q.deleted), latestOnly: bool(q.latestOnly) }), q).map(versionView)
+  })
+
+  app.get<{ Params: IdParams, Querystring: Query }>('/schemas/ids/:id', meta('getSchemaById', 'Schema by global id'), async (request) => {
+    const s = reg.getSchemaById(schemaIdParam(request.params.id))
+    const view = schemaView(s)
+    if (request.query.subject !== undefined) {
+      const v = reg.versionsForId(s.id, { deleted: true }).find((x) => x.subject === request.query.subject)
+      if (v !== undefined) { view.subject = v.subject; view.version = v.version }
+    }
+    return view
+  })
+
+  app.get<{ Params: IdParams }>('/schemas/ids/:id/schema', meta('getSchemaTextById', 'Raw schema by global id'), async (request, reply) => {
+    return await reply.send(reg.getSchemaById(schemaIdParam(request.params.id)).schema)
+  })
+
+  app.get<{ Params: IdParams, Querystring: Query }>('/schemas/ids/:id/subjects', meta('getSubjectsById', 'Subjects holding a schema id'), async (request) => {
+    return page(reg.subjectsForId(schemaIdParam(request.params.id), { deleted: bool(request.query.deleted) }), request.query)
+  })
+
+  app.get<{ Params: IdParams, Querystring: Query }>('/schemas/ids/:id/versions', meta('getVersionsById', 'Subject-versions holding a schema id'), async (request) => {
+    return page(reg.versionsForId(schemaIdParam(request.params.id), { deleted: bool(request.query.deleted) }), request.query)
+  })
+
+  // ---------------------------------------------------------------------------------------------- subjects
+  app.get<{ Querystring: Query }>('/subjects', meta('listSubjects', 'Subjects'), async (request) => {
+    const q = request.query
+    return page(reg.listSubjects({ subjectPrefix: q.subjectPrefix, deleted: bool(q.deleted), deletedOnly: bool(q.deletedOnly) }), q)
+  })
+
+  app.get<{ Params: SubjectParams, Querystring: Query }>('/subjects/:subject/versions', meta('listVersions', 'Versions of a subject'), async (request) => {
+    const q = request.query
+    return page(reg.listVersions(request.params.subject, { deleted: bool(q.deleted), deletedOnly: bool(q.deletedOnly) }), q)
+  })
+
+  app.post<{ Params: SubjectParams, Querystring: Query }>('/subjects/:subject/versions', meta('register', 'Register a schema under a subject (200 with its id)'), async (request) => {
+    const result = await reg.register(request.params.subject, schemaBody(request.body))
+    return { id: result.id }
+  })
+
+  app.post<{ Params: SubjectParams, Querystring: Query }>('/subjects/:subject', meta('lookupSchema', 'Is this schema registered under the subject?'), async (request) => {
+    const v = reg.lookup(request.params.subject, schemaBody(request.body), { deleted: bool(request.query.deleted) })
+    const out: Record<string, unknown> = { subject: v.subject, id: v.id, version: v.version, schema: v.schema }
+    if (v.schemaType !== 'AVRO') out.schemaType = v.schemaType
+    if (v.references.length > 0) out.references = v.references
+    return out
+  })
+
+  app.delete<{ Params: SubjectParams, Querystring: Query }>('/subjects/:subject', meta('deleteSubject', 'Soft or permanently delete a subject'), async (request) => {
+    return await reg.deleteSubject(request.params.subject, { permanent: bool(request.query.permanent) })
+  })
+
+  app.get<{ Params: VersionParams, Querystring: Query }>('/subjects/:subject/versions/:version', meta('getVersion', 'A subject-version'), async (request) => {
+    const v = reg.getVersion(request.params.subject, parseVersion(request.params.version), { deleted: bool(request.query.deleted) })
+    return versionView(v)
+  })
+
+  app.get<{ Params: VersionParams, Querystring: Query }>('/subjects/:subject/versions/:version/schema', meta('getVersionSchema', 'Raw schema of a subject-version'), async (request, reply) => {
+    const v = reg.getVersion(request.params.subject, parseVersion(request.params.version), { deleted: bool(request.query.deleted) })
+    return await reply.send(v.schema)
+  })
+
+  app.get<{ Params: VersionParams, Querystring: Query }>('/subjects/:subject/versions/:version/referencedby', meta('getReferencedBy', 'Ids of schemas referencing a subject-version'), async (request) => {
+    return page(reg.referencedBy(request.params.subject, parseVersion(request.params.version)), request.query)
+  })
+
+  app.delete<{ Params: VersionParams, Querystring: Query }>('/subjects/:subject/versions/:version', meta('deleteVersion', 'Soft or permanently delete a subject-version'), async (request) => {
+    const selector: VersionSelector = parseVersion(request.params.version)
+    return await reg.deleteVersion(request.params.subject, selector, { permanent: bool(request.query.permanent) })
+  })
+
+  // ---------------------------------------------------------------------------------------------- config
+  const levelFromBody = (body: unknown): ReturnType<typeof parseCompatibilityLevel> => {
+    if (!isRecord(body)) throw new RegistryHttpError(422, 422, 'Request body must be a JSON object with a "compatibility" field')
+    return parseCompatibilityLevel(body.compatibility ?? body.compatibilityLevel)
+  }
+
+  app.get('/config', meta('getGlobalConfig', 'Global compatibility level'), async () => ({ compatibilityLevel: reg.getGlobalCompatibility() }))
+  app.put('/config', meta('setGlobalConfig', 'Set the global compatibility level'), async (request) => {
+    const level = levelFromBody(request.body)
+    await reg.setCompatibility(null, level)
+    return { compatibility: level }
+  })
+  app.delete('/config', meta('deleteGlobalConfig', 'Reset the global compatibility level'), async () => ({ compatibilityLevel: await reg.deleteCompatibility(null) }))
+
+  app.get<{ Params: SubjectParams, Querystring: Query }>('/config/:subject', meta('getSubjectConfig', 'Subject compatibility level (40408 if none, unless defaultToGlobal=true)'), async (request) => {
+    return { compatibilityLevel: reg.getSubjectCompatibility(request.params.subject, bool(request.query.defaultToGlobal)) }
+  })
+  app.put<{ Params: SubjectParams }>('/config/:subject', meta('setSubjectConfig', 'Set a subject compatibility level'), async (request) => {
+    const level = levelFromBody(request.body)
+    await reg.setCompatibility(request.params.subject, level)
+    return { compatibility: level }
+  })
+  app.delete<{ Params: SubjectParams }>('/config/:subject', meta('deleteSubjectConfig', 'Remove a subject compatibility level'), async (request) => {
+    return { compatibilityLevel: await reg.deleteCompatibility(request.params.subject) }
+  })
+
+  // ---------------------------------------------------------------------------------------------- mode
+  const modeFromBody = (body: unknown): ReturnType<typeof parseMode> => {
+    if (!isRecord(body)) throw new RegistryHttpError(422, 422, 'Request body must be a JSON object with a "mode" field')
+    return parseMode(body.mode)
+  }
+  app.get('/mode', meta('getGlobalMode', 'Global mode'), async () => ({ mode: reg.getGlobalMode() }))
+  app.put<{ Querystring: Query }>('/mode', meta('setGlobalMode', 'Set the global mode'), async (request) => {
+    const mode = modeFromBody(request.body)
+    await reg.setMode(null, mode, { force: bool(request.query.force) })
+    return { mode }
+  })
+  app.get<{ Params: SubjectParams, Querystring: Query }>('/mode/:subject', meta('getSubjectMode', 'Subject mode (40409 if none, unless defaultToGlobal=true)'), async (request) => {
+    return { mode: reg.getSubjectMode(request.params.subject, bool(request.query.defaultToGlobal)) }
+  })
+  app.put<{ Params: SubjectParams, Querystring: Query }>('/mode/:subject', meta('setSubjectMode', 'Set a subject mode'), async (request) => {
+    const mode = modeFromBody(request.body)
+    await reg.setMode(request.params.subject, mode, { force: bool(request.query.force) })
+    return { mode }
+  })
+  app.delete<{ Params: SubjectParams }>('/mode/:subject', meta('deleteSubjectMode', 'Remove a subject mode'), async (request) => {
+    return { mode: await reg.deleteMode(request.params.subject) }
+  })
+
+  // ---------------------------------------------------------------------------------------------- compatibility
+  const compat = (subject: string, selector: VersionSelector | undefined, body: unknown, q: Query): Record<string, unknown> => {
+    const verbose = bool(q.verbose)
+    const r = reg.testCompatibility(subject, selector, schemaBody(body), { verbose })
+    return verbose ? { is_compatible: r.isCompatible, messages: r.messages } : { is_compatible: r.isCompatible }
+  }
+  app.post<{ Params: VersionParams, Querystring: Query }>('/compatibility/subjects/:subject/versions/:version', meta('testCompatibilityWithVersion', 'Is a schema compatible with one version?'), async (request) => {
+    return compat(request.params.subject, parseVersion(request.params.version), request.body, request.query)
+  })
+  app.post<{ Params: SubjectParams, Querystring: Query }>('/compatibility/subjects/:subject/versions', meta('testCompatibility', 'Is a schema compatible with the subject (as register checks)?'), async (request) => {
+    return compat(request.params.subject, undefined, request.body, request.query)
+  })
+}
+
+/** 404/405 in the registry's shape, for a listener that serves only the registry. */
+export function registryNotFoundHandler (request: FastifyRequest, reply: FastifyReply): void {
+  void reply.code(404).type(REGISTRY_V1_JSON).send({ error_code: 404, message: HTTP_TEXT[404] })
+}
+
+/** The registry API as one of the gateway's `apiPlugins` (mounted on the REST port when a registry is configured). */
+export const registryApiPlugin: ApiPlugin = {
+  name: 'schema-registry',
+  async register (app, deps) {
+    if (deps.registry === undefined) return
+    await registryRoutes(app, { registry: deps.registry, root: false })
+  }
+}
