@@ -3,6 +3,7 @@ import type { Backend } from '../backend/types.js'
 import type { KrestConfig } from '../config/settings.js'
 import type { FormatRegistry } from '../serde/registry.js'
 import type { SchemaRegistry } from '../registry/registry.js'
+import type { ConsumerInstances } from '../proxy/consumer-instances.js'
 
 /**
  * What the HTTP layer is given: configuration and domain objects, built by the composition root (`gateway.ts`).
@@ -15,6 +16,8 @@ export interface AppDeps {
   formats: FormatRegistry
   /** The schema registry (issue 5); its API is mounted when present. */
   registry?: SchemaRegistry
+  /** v2 consumer instances (issue 4); the consumer routes are mounted when present. */
+  consumers?: ConsumerInstances
   /** Fastify logger option or instance; defaults to pino at `log.level`. */
   logger?: FastifyServerOptions['logger']
 }

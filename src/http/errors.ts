@@ -34,6 +34,21 @@ export const errorTable: Partial<Record<KrestErrorCode, HttpErrorMapping>> = {
   STORAGE_ERROR: { status: 500, errorCode: 50002 },
   DATA_DIR_LOCKED: { status: 500, errorCode: 50002 },
   CORRUPT_DATA: { status: 500, errorCode: 50002 },
+  // consumer groups and v2 consumer instances (issue 4)
+  CONSUMER_INSTANCE_NOT_FOUND: { status: 404, errorCode: 40403, message: 'Consumer instance not found.' },
+  CONSUMER_INSTANCE_EXISTS: { status: 409, errorCode: 40902 },
+  ILLEGAL_CONSUMER_STATE: { status: 409, errorCode: 40903 },
+  INCONSISTENT_GROUP_PROTOCOL: { status: 409, errorCode: 40903 },
+  UNKNOWN_MEMBER_ID: { status: 409, errorCode: 40903 },
+  CONSUMER_FORMAT_MISMATCH: { status: 406, errorCode: 40601, message: 'The requested embedded data format does not match the deserializer for this consumer instance' },
+  INVALID_CONSUMER_FORMAT: { status: 422, errorCode: 422, message: 'Invalid format type.' },
+  INVALID_CONSUMER_CONFIG: { status: 422, errorCode: 42204 },
+  CONSUMER_CONFIG_OUT_OF_RANGE: { status: 422, errorCode: 40001 },
+  DESERIALIZATION_FAILED: { status: 408, errorCode: 40801 },
+  NO_OFFSET_FOR_PARTITION: { status: 409, errorCode: 40903 },
+  CONSUMER_GROUP_NOT_FOUND: { status: 404, errorCode: 404 },
+  CONSUMER_NOT_FOUND: { status: 404, errorCode: 404 },
+  CONSUMER_LAG_NOT_FOUND: { status: 404, errorCode: 404 },
 }
 
 /** What an unknown domain code turns into: a non-retriable server error, never a crash. */
