@@ -45,6 +45,11 @@ export const errorTable: Partial<Record<KrestErrorCode, HttpErrorMapping>> = {
   INVALID_CONSUMER_CONFIG: { status: 422, errorCode: 42204 },
   CONSUMER_CONFIG_OUT_OF_RANGE: { status: 422, errorCode: 40001 },
   DESERIALIZATION_FAILED: { status: 408, errorCode: 40801 },
+  // REST proxy produce with schemas (issue 5); kafka-rest Errors.java numbers, not the registry's
+  KEY_SCHEMA_MISSING: { status: 422, errorCode: 42201, message: 'Request includes keys but does not include key schema' },
+  VALUE_SCHEMA_MISSING: { status: 422, errorCode: 42202, message: 'Request includes values but does not include value schema' },
+  INVALID_SCHEMA: { status: 422, errorCode: 42205 },
+  SCHEMA_REGISTRY_ERROR: { status: 422, errorCode: 42207 },
   NO_OFFSET_FOR_PARTITION: { status: 409, errorCode: 40903 },
   CONSUMER_GROUP_NOT_FOUND: { status: 404, errorCode: 404 },
   CONSUMER_NOT_FOUND: { status: 404, errorCode: 404 },

@@ -39,6 +39,10 @@ export type KrestErrorCode =
   | 'CONSUMER_LAG_NOT_FOUND'
   | 'INVALID_CONSUMER_FORMAT'
   | 'DESERIALIZATION_FAILED'
+  | 'KEY_SCHEMA_MISSING'
+  | 'VALUE_SCHEMA_MISSING'
+  | 'INVALID_SCHEMA'
+  | 'SCHEMA_REGISTRY_ERROR'
 
 export class KrestError extends Error {
   readonly code: KrestErrorCode
