@@ -8,11 +8,15 @@ import { EmbeddedBackend } from './backend/embedded.js'
 import type { Backend } from './backend/types.js'
 import { logDefaultsFromConfig } from './config/log-defaults.js'
 import type { KrestConfig } from './config/settings.js'
+import { EmbeddedGroups } from './groups/embedded-groups.js'
 import { buildApp } from './http/app.js'
+import { ConsumerInstances } from './proxy/consumer-instances.js'
 import { buildRegistryApp } from './http/registry-app.js'
 import { LogJournal } from './registry/log-journal.js'
 import { SchemaRegistry } from './registry/registry.js'
 import { FormatRegistry } from './serde/registry.js'
+import { avroFormat } from './serde/avro.js'
+import { jsonSchemaFormat } from './serde/jsonschema.js'
 import { LogStore, Partitioner } from './storage/index.js'
 import type { StorageLogger } from './storage/types.js'
 
@@ -56,10 +60,18 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
   })
   let address: AddressInfo | undefined
   let backend: EmbeddedBackend | undefined
+  let groups: EmbeddedGroups | undefined
+  let consumers: ConsumerInstances | undefined
   let app: FastifyInstance | undefined
   let registryApp: FastifyInstance | undefined
   try {
+    // consumer groups: replays committed offsets from `__consumer_offsets` before anything is served
+    const clock = { now: () => Date.now() }
+    groups = await EmbeddedGroups.open({ store, clock, logger: storageLogger, offsetsTopicPartitions: config['offsets.topic.num.partitions'] })
+    const openedGroups = groups
     backend = new EmbeddedBackend({
+      groups,
+      onTopicsChanged: () => openedGroups.topicsChanged(),
       store,
       partitioner: new Partitioner(),
       autoCreateTopics: config['auto.create.topics.enable'],
@@ -69,12 +81,25 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
       endpoint: () => ({ host: address?.address ?? config.host, port: address?.port ?? config.port }),
     })
     const formats = FormatRegistry.withBuiltins()
+    consumers = new ConsumerInstances({
+      groups: backend.groups,
+      formats,
+      clock,
+      instanceTimeoutMs: config['consumer.instance.timeout.ms'],
+      requestTimeoutMs: config['consumer.request.timeout.ms'],
+      requestMaxBytes: config['consumer.request.max.bytes'],
+      fetchMinBytes: config['fetch.min.bytes'],
+      serverId: config.id,
+      logger: storageLogger,
+    })
+    consumers.open()
     // schema registry: replays `_schemas` before anything is served, so ids are stable across restarts
     const registry = await SchemaRegistry.open({
       journal: await LogJournal.open(store),
       defaultCompatibility: config['schema.compatibility.level'],
     })
-    app = await buildApp({ config, backend, formats, registry, logger: options.logger })
+    formats.register(avroFormat(registry)).register(jsonSchemaFormat(registry))
+    app = await buildApp({ config, backend, formats, registry, consumers, logger: options.logger })
     log = app.log.child({ module: 'storage' })
     await app.listen({ host: config.host, port: config.port })
     address = app.server.address() as AddressInfo
@@ -91,6 +116,7 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
     const openedApp = app
     const openedRegistryApp = registryApp
     const openedBackend = backend
+    const openedConsumers = consumers
     return {
       config,
       app,
@@ -104,10 +130,14 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
       close () {
         closing ??= (async () => {
           try {
+            // First end waiting record fetches (they answer at once) so the HTTP server is not held up by long polls;
+            // instances leave their groups, committing what they delivered.
+            await openedConsumers.close()
             await Promise.all([openedApp.close(), openedRegistryApp?.close()])
           } finally {
             try {
               await openedBackend.close()
+              await openedGroups.close()
             } finally {
               await store.close()
             }
@@ -119,7 +149,9 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
   } catch (err) {
     await registryApp?.close().catch(() => undefined)
     await app?.close().catch(() => undefined)
+    await consumers?.close().catch(() => undefined)
     await backend?.close().catch(() => undefined)
+    await groups?.close().catch(() => undefined)
     await store.close()
     throw err
   }

@@ -10,6 +10,7 @@ import type {
   PartitionOffsets, ProduceOptions, ProduceOutcome, ProduceRecord, Producer, TopicInfo,
 } from './types.js'
 import type { EmbeddedStore, StoreConfigEntry } from './store.js'
+import type { GroupConsumers } from './group-consumer.js'
 import { recordBatchOverhead, singleRecordBatchSize } from './record-size.js'
 
 export interface KeyPartitioner {
@@ -30,6 +31,10 @@ export interface EmbeddedBackendOptions {
   /** Where the one broker can be reached; called when metadata is asked for (the port is known after listen). */
   endpoint: () => { host: string | null, port: number | null }
   clock?: Clock
+  /** Consumer groups over the same store (`src/groups`). */
+  groups: GroupConsumers
+  /** Called after topics are created, grown or deleted, so subscribed groups rebalance at once. */
+  onTopicsChanged?: () => Promise<void>
 }
 
 const TOPIC_CONFIG_NAMES: readonly (keyof LogConfig)[] = [
@@ -95,6 +100,7 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
   readonly producer: Producer = this
   readonly admin: Admin = this
   readonly metadata: Metadata = this
+  readonly groups: GroupConsumers
 
   private readonly store: EmbeddedStore
   private readonly options: EmbeddedBackendOptions
@@ -109,6 +115,7 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
     }
     this.options = options
     this.store = options.store
+    this.groups = options.groups
     this.clock = options.clock ?? { now: () => Date.now() }
   }
 
@@ -218,7 +225,9 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
     if (creating === undefined) {
       creating = (async () => {
         try {
-          return await this.store.createTopic(topic, { partitions: this.options.defaultPartitions })
+          const created = await this.store.createTopic(topic, { partitions: this.options.defaultPartitions })
+          await this.topicsChanged()
+          return created
         } catch (err) {
           if (isKrestError(err, 'TOPIC_ALREADY_EXISTS')) return await this.store.describeTopic(topic)
           throw err
@@ -280,13 +289,20 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
       for (let p = 0; p < partitions; p++) topicPartitions.push({ partition: p, leader: EMBEDDED_BROKER_ID, replicas: [{ broker: EMBEDDED_BROKER_ID, leader: true, inSync: true }] })
       return { name, topicId: '', internal: false, replicationFactor: 1, partitions: topicPartitions }
     }
-    return this.toTopicInfo(await this.store.createTopic(name, { partitions, configs }))
+    const created = await this.store.createTopic(name, { partitions, configs })
+    await this.topicsChanged()
+    return this.toTopicInfo(created)
+  }
+
+  private async topicsChanged (): Promise<void> {
+    await this.options.onTopicsChanged?.()
   }
 
   async deleteTopic (name: string): Promise<void> {
     const desc = await this.describe(name)
     if (desc.internal) throw new KrestError('INTERNAL_TOPIC', `Internal topic ${name} cannot be deleted.`, { details: { topic: name } })
     await this.store.deleteTopic(name)
+    await this.topicsChanged()
   }
 
   async createPartitions (name: string, totalCount: number): Promise<TopicInfo> {
@@ -296,6 +312,7 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
     }
     if (desc.internal) throw new KrestError('INTERNAL_TOPIC', `Partitions of internal topic ${name} cannot be changed.`, { details: { topic: name } })
     await this.store.addPartitions(name, totalCount)
+    await this.topicsChanged()
     return this.toTopicInfo(await this.store.describeTopic(name))
   }
 

@@ -7,6 +7,7 @@
  */
 import type { RecordHeader, StoredRecord } from '../storage/types.js'
 import type { KrestError } from '../util/errors.js'
+import type { GroupConsumers } from './group-consumer.js'
 
 export type { RecordHeader, StoredRecord }
 
@@ -157,6 +158,8 @@ export interface Backend {
   readonly producer: Producer
   readonly admin: Admin
   readonly metadata: Metadata
+  /** Consumer-group members (subscribe / assign / seek / poll / commit) and read-only group views (issue 4). */
+  readonly groups: GroupConsumers
   /** Stops taking new work and waits for in-flight produces. Safe to call twice. Does not close storage. */
   close(): Promise<void>
 }

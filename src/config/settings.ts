@@ -155,6 +155,10 @@ export const settingDefinitions = {
     type: 'int', default: 1, min: -1, max: 10000000, group: 'consumer',
     doc: 'A records GET returns as soon as this many bytes are available (krest default 1: return as soon as there is data).',
   },
+  'offsets.topic.num.partitions': {
+    type: 'int', default: 50, min: 1, max: 1000, group: 'consumer',
+    doc: 'Partitions of the internal compacted topic __consumer_offsets holding committed offsets (Kafka\'s default 50). Only used when the topic is first created.',
+  },
   // ---- schema registry --------------------------------------------------------------------------------------
   'schema.registry.port': {
     type: 'int', default: 8081, min: -1, max: 65535, flag: 'registry-port', group: 'registry',

@@ -89,6 +89,8 @@ export class GroupCoordinator {
   private readonly logger: StorageLogger | undefined
   private topicsKey = ''
   private topicCounts = new Map<string, { partitions: number, internal: boolean }>()
+  /** Topics seen deleted whose committed offsets are still to be dropped. */
+  private readonly deletedTopics = new Set<string>()
   private closed = false
 
   constructor (options: GroupCoordinatorOptions) {
@@ -105,7 +107,10 @@ export class GroupCoordinator {
     for (const t of topics) key += `${t.name}:${t.partitions}${t.internal ? 'i' : ''},`
     if (key === this.topicsKey) return false
     this.topicsKey = key
-    this.topicCounts = new Map(topics.map(t => [t.name, { partitions: t.partitions, internal: t.internal }]))
+    const next = new Map(topics.map(t => [t.name, { partitions: t.partitions, internal: t.internal }]))
+    for (const name of this.topicCounts.keys()) if (!next.has(name)) this.deletedTopics.add(name)
+    for (const name of next.keys()) this.deletedTopics.delete(name)
+    this.topicCounts = next
     return true
   }
 
@@ -185,7 +190,15 @@ export class GroupCoordinator {
    * (a topic matching a pattern was created, a subscribed topic grew or was deleted). Cheap when nothing changed.
    */
   async refreshMetadata (): Promise<void> {
-    if (this.closed || !this.snapshotTopics()) return
+    if (this.closed) return
+    const changed = this.snapshotTopics()
+    if (this.deletedTopics.size > 0) {
+      // Kafka drops a deleted topic's committed offsets at once.
+      const gone = [...this.deletedTopics]
+      this.deletedTopics.clear()
+      for (const topic of gone) await this.offsets.deleteTopic(topic)
+    }
+    if (!changed) return
     const work: Promise<void>[] = []
     for (const g of this.groups.values()) {
       if (g.members.size === 0) continue

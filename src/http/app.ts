@@ -21,6 +21,8 @@ import { v3TopicConfigsPlugin } from './routes/v3/topic-configs.js'
 import { v3PartitionsPlugin } from './routes/v3/partitions.js'
 import { v3BrokersPlugin } from './routes/v3/brokers.js'
 import { registryApiPlugin } from './routes/registry.js'
+import { consumersPlugin } from './routes/consumers.js'
+import { v3ConsumerGroupsPlugin } from './routes/v3-consumer-groups.js'
 
 export type { AppDeps, ApiPlugin } from './deps.js'
 
@@ -38,7 +40,8 @@ export const apiPlugins: readonly ApiPlugin[] = [
   v3TopicConfigsPlugin,
   v3PartitionsPlugin,
   v3BrokersPlugin,
-  // consumer instances and v3 consumer groups (issue 4): add here
+  consumersPlugin, // v2 consumer instances (issue 4): mounted only when deps.consumers is set
+  v3ConsumerGroupsPlugin, // v3 read-only consumer-group views (issue 4)
   registryApiPlugin, // schema registry (issue 5): mounted only when deps.registry is set
 ]
 
