@@ -1,0 +1,155 @@
+/**
+ * HTTP produce benchmark: krest's v2 produce route against a baseline — an empty fastify route with the same
+ * content-type parsing — both served by one server process, with autocannon on loopback as the load generator.
+ * Server and load generator are pinned to separate cores (taskset) when possible.
+ *
+ *   npm run bench:http            (taskset -c 0 for this driver; the server child runs on core 1)
+ *   BENCH_DURATION=5 BENCH_RUNS=3 BENCH_CONNECTIONS=50 npm run bench:http
+ *
+ * Prints, for single-record and 100-record requests: requests/s, records/s, p99 latency and the ratio to the
+ * baseline (medians of BENCH_RUNS runs after a warm-up), plus server CPU use. The flush policy is krest's default
+ * (fsync before acknowledging) unless KREST_LOG_FLUSH_INTERVAL_MS says otherwise.
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
+import type { Options as CannonOptions, Result as CannonResult } from 'autocannon'
+import Fastify from 'fastify'
+import { resolveConfig } from '../src/config/load.js'
+import { startGateway } from '../src/gateway.js'
+import { KAFKA_MEDIA_TYPE } from '../src/http/media-types.js'
+
+const SELF = fileURLToPath(import.meta.url)
+const CONTENT_TYPE = 'application/vnd.kafka.json.v2+json'
+
+interface Ports { baseline: number, krest: number }
+interface CpuMessage { type: 'cpu', user: number, system: number, wall: number }
+
+// ---- server child -------------------------------------------------------------------------------------------
+
+async function server (): Promise<void> {
+  const baseline = Fastify({ logger: false })
+  baseline.addContentTypeParser(KAFKA_MEDIA_TYPE, { parseAs: 'string' }, baseline.getDefaultJsonParser('error', 'error'))
+  baseline.post('/topics/:topic', async () => ({}))
+  await baseline.listen({ host: '127.0.0.1', port: 0 })
+
+  const dataDir = await mkdtemp(join(tmpdir(), 'krest-bench-http-'))
+  const overrides: Record<string, unknown> = { host: '127.0.0.1', port: 0, 'data.dir': dataDir, 'log.level': 'warn' }
+  const config = resolveConfig({ env: process.env, overrides: overrides as never })
+  const gateway = await startGateway(config)
+  await gateway.store.createTopic('bench', { partitions: 1 })
+
+  const ports: Ports = {
+    baseline: (baseline.server.address() as { port: number }).port,
+    krest: gateway.port,
+  }
+  let mark = { cpu: process.cpuUsage(), wall: performance.now() }
+  process.on('message', (msg: unknown) => {
+    if (msg === 'cpu-start') {
+      mark = { cpu: process.cpuUsage(), wall: performance.now() }
+    } else if (msg === 'cpu-stop') {
+      const cpu = process.cpuUsage(mark.cpu)
+      const reply: CpuMessage = { type: 'cpu', user: cpu.user / 1000, system: cpu.system / 1000, wall: performance.now() - mark.wall }
+      process.send?.(reply)
+    } else if (msg === 'stop') {
+      void (async () => {
+        await baseline.close()
+        await gateway.close()
+        await rm(dataDir, { recursive: true, force: true })
+        process.exit(0)
+      })()
+    }
+  })
+  process.send?.(ports)
+}
+
+// ---- driver -------------------------------------------------------------------------------------------------
+
+function record (i: number): { value: { id: number, name: string, payload: string } } {
+  return { value: { id: i, name: `user-${i % 1000}`, payload: 'x'.repeat(60) } }
+}
+
+interface RunResult { rps: number, p99: number, cpuPct: number, errors: number }
+
+function median (xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = s.length >> 1
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
+}
+
+async function main (): Promise<void> {
+  const duration = Number(process.env.BENCH_DURATION ?? 5)
+  const runs = Number(process.env.BENCH_RUNS ?? 3)
+  const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
+  const pin = spawnSync('taskset', ['-c', '1', 'true']).status === 0
+  const cmd = pin ? 'taskset' : process.execPath
+  const args = [...(pin ? ['-c', '1', process.execPath] : []), '--import', 'tsx', SELF, 'server']
+  const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: process.env })
+  const ports = await new Promise<Ports>((resolve, reject) => {
+    child.once('message', m => { resolve(m as Ports) })
+    child.once('exit', code => { reject(new Error(`server exited with ${code}`)) })
+  })
+  const cpu = async (during: () => Promise<CannonResult>): Promise<{ result: CannonResult, cpuPct: number }> => {
+    child.send('cpu-start')
+    const result = await during()
+    const usage = await new Promise<CpuMessage>(resolve => {
+      child.once('message', m => { resolve(m as CpuMessage) })
+      child.send('cpu-stop')
+    })
+    return { result, cpuPct: 100 * (usage.user + usage.system) / usage.wall }
+  }
+
+  const out: string[] = []
+  out.push(`HTTP produce benchmark: ${connections} connections, ${duration} s per run, median of ${runs} runs; ` +
+    `server ${pin ? 'pinned to core 1, load generator to core 0 (if started with taskset -c 0)' : 'NOT pinned (taskset missing)'}; ` +
+    `flush policy log.flush.interval.ms=${process.env.KREST_LOG_FLUSH_INTERVAL_MS ?? '0 (fsync before ack)'}`)
+
+  for (const batch of [1, 100]) {
+    const body = JSON.stringify({ records: Array.from({ length: batch }, (_, i) => record(i)) })
+    const target = (port: number): CannonOptions => ({
+      url: `http://127.0.0.1:${port}/topics/bench`, connections, duration, method: 'POST',
+      headers: { 'content-type': CONTENT_TYPE }, body,
+    })
+    // warm-up both
+    await autocannon({ ...target(ports.baseline), duration: 2 })
+    await autocannon({ ...target(ports.krest), duration: 2 })
+    const results: Record<'baseline' | 'krest', RunResult[]> = { baseline: [], krest: [] }
+    for (let r = 0; r < runs; r++) {
+      for (const which of ['baseline', 'krest'] as const) {
+        const { result, cpuPct } = await cpu(async () => await autocannon(target(ports[which])))
+        results[which].push({ rps: result.requests.average, p99: result.latency.p99, cpuPct, errors: result.errors + result.non2xx + result.timeouts })
+      }
+    }
+    const row = (which: 'baseline' | 'krest'): { rps: number, p99: number, cpu: number, errors: number, spread: string } => {
+      const rs = results[which]
+      const rps = rs.map(x => x.rps)
+      return {
+        rps: median(rps),
+        p99: median(rs.map(x => x.p99)),
+        cpu: median(rs.map(x => x.cpuPct)),
+        errors: rs.reduce((a, x) => a + x.errors, 0),
+        spread: `${Math.round(Math.min(...rps))}–${Math.round(Math.max(...rps))}`,
+      }
+    }
+    const b = row('baseline')
+    const k = row('krest')
+    out.push('')
+    out.push(`${batch} record${batch === 1 ? '' : 's'} per request (${body.length} B body):`)
+    out.push(`  baseline (empty fastify route): ${Math.round(b.rps)} req/s (runs ${b.spread}), ${Math.round(b.rps * batch)} records/s, p99 ${b.p99} ms, server CPU ${Math.round(b.cpu)}%, errors ${b.errors}`)
+    out.push(`  krest produce:                  ${Math.round(k.rps)} req/s (runs ${k.spread}), ${Math.round(k.rps * batch)} records/s, p99 ${k.p99} ms, server CPU ${Math.round(k.cpu)}%, errors ${k.errors}`)
+    out.push(`  ratio krest / baseline:         ${(k.rps / b.rps).toFixed(2)}x requests/s`)
+  }
+  child.send('stop')
+  await new Promise(resolve => child.once('exit', resolve))
+  process.stdout.write(out.join('\n') + '\n')
+}
+
+if (process.argv[2] === 'server') {
+  await server()
+} else {
+  await main()
+}
