@@ -124,6 +124,7 @@ export class SchemaRegistry {
   private readonly idByIdentity = new Map<string, number>()
   private writeChain: Promise<unknown> = Promise.resolve()
   private opened = false
+  private applied = 0
 
   private constructor (opts: SchemaRegistryOptions) {
     this.journal = opts.journal
@@ -143,7 +144,11 @@ export class SchemaRegistry {
 
   // ------------------------------------------------------------------------------------------------ apply / write
 
+  /** Changes every time a journal record is applied; lets callers cache lookups safely. */
+  get generation (): number { return this.applied }
+
   private apply (keyBuf: Buffer, valueBuf: Buffer | null): void {
+    this.applied++
     let key: unknown
     let value: unknown = null
     try {

@@ -1,0 +1,40 @@
+/**
+ * `jsonschema` embedded format: record data is plain JSON, validated against its JSON Schema (stricter than
+ * Confluent's serializer, whose `json.fail.invalid.schema` defaults to false: krest never writes a record that does
+ * not conform), stored as the Confluent wire format (0x00, schema id, UTF-8 JSON text).
+ */
+import type { ValidateFunction } from 'ajv'
+import { JsonSchemaValidators } from '../registry/json-schema.js'
+import type { SchemaRegistry } from '../registry/registry.js'
+import { KrestError } from '../util/errors.js'
+import { SchemaFormatSupport, type SchemaCodec } from './schema-format.js'
+import type { EmbeddedFormat } from './types.js'
+
+export function jsonSchemaFormat (registry: SchemaRegistry): EmbeddedFormat {
+  const validators = new JsonSchemaValidators()
+  const compiled = new Map<number, ValidateFunction>()
+  const codec: SchemaCodec = {
+    encode (data, parsed, schemaId, what) {
+      if (parsed.schemaType !== 'JSON') throw new KrestError('SCHEMA_REGISTRY_ERROR', `Schema ${schemaId} is not a JSON schema`)
+      let validate = compiled.get(schemaId)
+      if (validate === undefined) {
+        validate = validators.compile(parsed)
+        compiled.set(schemaId, validate)
+      }
+      if (validate(data) !== true) {
+        const detail = (validate.errors ?? []).slice(0, 5).map((e) => `${e.instancePath === '' ? '/' : e.instancePath} ${e.message ?? 'is invalid'}`).join('; ')
+        throw new KrestError('INVALID_DATA', `The ${what} does not conform to JSON schema ${schemaId}: ${detail}`)
+      }
+      return Buffer.from(JSON.stringify(data), 'utf8')
+    },
+    decode (payload) {
+      return JSON.parse(payload.toString('utf8')) as unknown
+    }
+  }
+  const support = new SchemaFormatSupport(registry, 'JSON', codec)
+  return {
+    name: 'jsonschema',
+    serializer: async (spec) => await support.serializer(spec),
+    deserialize: (bytes, context) => support.deserialize(bytes, context)
+  }
+}
