@@ -56,6 +56,11 @@ export class PartitionLog {
   private readonly mutex = new Mutex()
   private readonly waiters = new Set<Waiter>()
   private dirty = false
+  /** Acknowledgements wait here for the fsync that covers them, in write order. */
+  private commitChain: Promise<void> = Promise.resolve()
+  /** Bumped when an fsync fails: groups written before that are rejected. */
+  private writeEpoch = 0
+  private writeFailed = false
   private flushTimer: NodeJS.Timeout | undefined
   private closed = false
   /** Offsets below this have been compacted already (in-memory: a restart compacts once more). */
@@ -256,7 +261,13 @@ export class PartitionLog {
     }
   }
 
+  /**
+   * Writes a group of appends to `seg` in one write. Under the fsync policy the fdatasync that makes them durable
+   * runs on the commit chain, so the next group's write overlaps this group's fsync (one fsync covers every
+   * byte written before it started); acknowledgements and the high watermark follow in order.
+   */
   private async writeGroup (seg: Segment, group: PendingAppend[]): Promise<void> {
+    if (this.writeFailed) await this.recoverFromFailedWrite()
     const startSize = seg.size
     const startOffset = this.nextOffset
     let next = startOffset
@@ -271,16 +282,8 @@ export class PartitionLog {
     }
     const live = group.filter(p => p.lastOffset >= 0)
     if (live.length === 0) return
-    const flushMs = this.config['flush.ms']
     try {
       await seg.append(live)
-      if (flushMs === 0) {
-        const started = performance.now()
-        await seg.datasync()
-        this.probe?.fsync?.(performance.now() - started, seg.size - startSize)
-      } else {
-        this.dirty = true
-      }
       await seg.persistIndexes()
     } catch (err) {
       // Nothing of this group becomes visible: cut the file back and reuse the offsets.
@@ -292,11 +295,57 @@ export class PartitionLog {
       return
     }
     this.nextOffset = next
-    seg.committedSize = seg.size
+    const endSize = seg.size
+    if (this.config['flush.ms'] > 0) {
+      this.dirty = true
+      this.commit(seg, endSize, next, live)
+      return
+    }
+    const epoch = this.writeEpoch
+    this.commitChain = this.commitChain.then(async () => {
+      if (epoch !== this.writeEpoch) {
+        this.rejectAll(live, new KrestError('STORAGE_ERROR', `an earlier fsync of ${this.topic}-${this.partition} failed; retry`))
+        return
+      }
+      try {
+        if (seg.syncedSize < endSize) {
+          const target = seg.size
+          const started = performance.now()
+          await seg.datasync()
+          this.probe?.fsync?.(performance.now() - started, target - seg.syncedSize)
+          seg.syncedSize = target
+        }
+      } catch (err) {
+        // What reached the disk is unknown: everything after the last durable byte is dropped before the next write.
+        this.writeEpoch++
+        this.writeFailed = true
+        this.rejectAll(live, new KrestError('STORAGE_ERROR', `fsync of ${this.topic}-${this.partition} failed: ${(err as Error).message}`, { cause: err }))
+        return
+      }
+      this.commit(seg, endSize, next, live)
+    })
+  }
+
+  private rejectAll (group: readonly PendingAppend[], err: KrestError): void {
+    for (const p of group) p.reject(err)
+  }
+
+  /** Called under the mutex before the next write after an fsync failure: cut back to what is durable. */
+  private async recoverFromFailedWrite (): Promise<void> {
+    await this.commitChain
+    const seg = this.active
+    await seg.truncateTo(seg.committedSize, this.hw)
+    seg.syncedSize = seg.committedSize
+    this.nextOffset = this.hw
+    this.writeFailed = false
+  }
+
+  private commit (seg: Segment, endSize: number, nextOffset: number, group: readonly PendingAppend[]): void {
+    seg.committedSize = Math.max(seg.committedSize, endSize)
     const timestampType = this.config['message.timestamp.type']
     let bytes = 0
     let records = 0
-    for (const p of live) {
+    for (const p of group) {
       bytes += p.buf.length
       records += p.count
       p.resolve({
@@ -307,7 +356,7 @@ export class PartitionLog {
       })
     }
     this.probe?.appended?.(this.topic, this.partition, records, bytes)
-    this.advanceHighWatermark(next)
+    this.advanceHighWatermark(nextOffset)
   }
 
   private advanceHighWatermark (hw: number): void {
@@ -482,6 +531,7 @@ export class PartitionLog {
   async enforceRetention (): Promise<number> {
     if (!this.config['cleanup.policy'].includes('delete') || this.closed) return 0
     return await this.mutex.run(async () => {
+      await this.commitChain
       const now = this.clock.now()
       const retentionMs = this.config['retention.ms']
       const retentionBytes = this.config['retention.bytes']
@@ -526,6 +576,7 @@ export class PartitionLog {
   async compact (force = false): Promise<boolean> {
     if (!this.config['cleanup.policy'].includes('compact') || this.closed) return false
     return await this.mutex.run(async () => {
+      await this.commitChain
       const closedSegments = this.segments.slice(0, -1)
       if (closedSegments.length === 0) return false
       let dirtyBytes = 0
@@ -553,6 +604,7 @@ export class PartitionLog {
   async close (): Promise<void> {
     if (this.closed) return
     while (this.draining !== undefined) await this.draining
+    await this.commitChain
     this.closed = true
     this.stopFlushTimer()
     await this.mutex.run(async () => {

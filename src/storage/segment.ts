@@ -109,6 +109,8 @@ export class Segment {
   size = 0
   /** Bytes readers may see (durable per the flush policy). */
   committedSize = 0
+  /** Bytes known to be on disk (fdatasync'd). */
+  syncedSize = 0
   /** The offset after the last batch written. */
   nextOffset: number
   /** Largest record timestamp in the segment; -1 while empty. */
@@ -129,6 +131,8 @@ export class Segment {
   private bytesSinceIndexEntry = 0
   private refs = 1
   private closed = false
+  private indexFd: FileHandle | undefined
+  private timeIndexFd: FileHandle | undefined
 
   private constructor (dir: string, baseOffset: number, private fd: FileHandle, indexInterval: number, createdAt: number) {
     this.baseOffset = baseOffset
@@ -165,7 +169,7 @@ export class Segment {
       const expected = seg.idxRelOffsets.length > 0 ? baseOffset : baseOffset
       const result = await scanBatches(fd, from, fileSize, expected, true, b => { seg.noteTailBatch(b) })
       if (result.stop === 'end') {
-        seg.size = seg.committedSize = fileSize
+        seg.size = seg.committedSize = seg.syncedSize = fileSize
         seg.nextOffset = Math.max(seg.nextOffset, result.nextOffset)
         if (seg.firstBatchTimestamp === null && fileSize > 0) seg.firstBatchTimestamp = await seg.readFirstBatchTimestamp()
         return { segment: seg, truncatedBytes: 0 }
@@ -255,13 +259,14 @@ export class Segment {
       await this.fd.datasync()
       truncated = fileSize - result.validEnd
     }
-    this.size = this.committedSize = result.validEnd
+    this.size = this.committedSize = this.syncedSize = result.validEnd
     this.nextOffset = result.nextOffset
     await this.rewriteIndexFiles()
     return truncated
   }
 
   private async rewriteIndexFiles (): Promise<void> {
+    await this.closeIndexHandles()
     await unlinkIfExists(this.indexPath)
     await unlinkIfExists(this.timeIndexPath)
     await (await open(this.indexPath, 'w')).close()
@@ -305,7 +310,8 @@ export class Segment {
         buf.writeInt32BE(this.idxRelOffsets[this.idxPersisted + i] as number, i * OFFSET_ENTRY_SIZE)
         buf.writeInt32BE(this.idxPositions[this.idxPersisted + i] as number, i * OFFSET_ENTRY_SIZE + 4)
       }
-      await this.writeAt(this.indexPath, buf, this.idxPersisted * OFFSET_ENTRY_SIZE)
+      const [indexFd] = await this.indexHandles()
+      await indexFd.write(buf, 0, buf.length, this.idxPersisted * OFFSET_ENTRY_SIZE)
       this.idxPersisted += newIdx
     }
     const newTi = this.tiTimestamps.length - this.tiPersisted
@@ -318,19 +324,22 @@ export class Segment {
         buf.writeUInt32BE(ts - high * 4294967296, i * TIME_ENTRY_SIZE + 4)
         buf.writeInt32BE(this.tiRelOffsets[this.tiPersisted + i] as number, i * TIME_ENTRY_SIZE + 8)
       }
-      await this.writeAt(this.timeIndexPath, buf, this.tiPersisted * TIME_ENTRY_SIZE)
+      const [, timeIndexFd] = await this.indexHandles()
+      await timeIndexFd.write(buf, 0, buf.length, this.tiPersisted * TIME_ENTRY_SIZE)
       this.tiPersisted += newTi
     }
   }
 
-  private async writeAt (path: string, buf: Buffer, position: number): Promise<void> {
-    const fd = await open(path, 'r+')
-    try {
-      await fd.truncate(position)
-      await fd.write(buf, 0, buf.length, position)
-    } finally {
-      await fd.close()
-    }
+  private async indexHandles (): Promise<[FileHandle, FileHandle]> {
+    this.indexFd ??= await open(this.indexPath, 'r+')
+    this.timeIndexFd ??= await open(this.timeIndexPath, 'r+')
+    return [this.indexFd, this.timeIndexFd]
+  }
+
+  private async closeIndexHandles (): Promise<void> {
+    const fds = [this.indexFd, this.timeIndexFd]
+    this.indexFd = this.timeIndexFd = undefined
+    for (const fd of fds) await fd?.close()
   }
 
   /**
@@ -366,6 +375,7 @@ export class Segment {
   async truncateTo (size: number, nextOffset: number): Promise<void> {
     await this.fd.truncate(size)
     this.size = this.committedSize = size
+    this.syncedSize = Math.min(this.syncedSize, size)
     this.nextOffset = nextOffset
     while (this.idxPositions.length > 0 && (this.idxPositions[this.idxPositions.length - 1] as number) >= size) {
       this.idxPositions.pop()
@@ -375,8 +385,13 @@ export class Segment {
       this.tiRelOffsets.pop()
       this.tiTimestamps.pop()
     }
-    this.idxPersisted = Math.min(this.idxPersisted, this.idxPositions.length)
-    this.tiPersisted = Math.min(this.tiPersisted, this.tiTimestamps.length)
+    if (this.idxPersisted > this.idxPositions.length || this.tiPersisted > this.tiTimestamps.length) {
+      this.idxPersisted = Math.min(this.idxPersisted, this.idxPositions.length)
+      this.tiPersisted = Math.min(this.tiPersisted, this.tiTimestamps.length)
+      const [indexFd, timeIndexFd] = await this.indexHandles()
+      await indexFd.truncate(this.idxPersisted * OFFSET_ENTRY_SIZE)
+      await timeIndexFd.truncate(this.tiPersisted * TIME_ENTRY_SIZE)
+    }
   }
 
   async datasync (): Promise<void> {
@@ -389,15 +404,16 @@ export class Segment {
     this.maybeAddTimeEntry()
     await this.persistIndexes()
     await this.syncAll()
+    this.syncedSize = this.size
+    await this.closeIndexHandles() // a sealed segment's indexes only change again if it is rewritten
     this.sealed = true
   }
 
   private async syncAll (): Promise<void> {
     await this.fd.sync()
-    for (const path of [this.indexPath, this.timeIndexPath]) {
-      const fd = await open(path, 'r+')
-      try { await fd.sync() } finally { await fd.close() }
-    }
+    const [indexFd, timeIndexFd] = await this.indexHandles()
+    await indexFd.sync()
+    await timeIndexFd.sync()
   }
 
   /** Position to start scanning from for `offset`: the largest index entry at or below it, else 0. */
@@ -492,6 +508,7 @@ export class Segment {
     this.refs--
     if (this.refs === 0 && !this.closed) {
       this.closed = true
+      await this.closeIndexHandles()
       await this.fd.close()
     }
   }

@@ -1,0 +1,136 @@
+/**
+ * Storage engine benchmark. Prints, in one run, this machine's raw sequential write bandwidth (no fsync, and one
+ * fsync per 1 MiB) and the engine's append and read throughput as ratios to it.
+ *
+ *   npm run bench:storage                      (or: taskset -c 1 node --import tsx bench/storage.ts)
+ *   KREST_BENCH_RUNS=5 KREST_BENCH_MB=256 …    (more runs / more data per run)
+ */
+import { open, rm, mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { LogStore } from '../src/storage/index.js'
+import type { RecordInput } from '../src/storage/index.js'
+
+const RUNS = Number(process.env.KREST_BENCH_RUNS ?? 3)
+const MB = Number(process.env.KREST_BENCH_MB ?? 128)
+const BYTES = MB * 1024 * 1024
+const baseDir = process.env.KREST_BENCH_DIR ?? tmpdir()
+
+function median (xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.floor(s.length / 2)] as number
+}
+
+async function tmp (): Promise<string> {
+  return await mkdtemp(join(baseDir, 'krest-bench-'))
+}
+
+async function rawWrite (fsyncEveryChunk: boolean): Promise<number> {
+  const dir = await tmp()
+  const chunk = Buffer.alloc(1024 * 1024, 7)
+  const fd = await open(join(dir, 'raw'), 'w')
+  const start = performance.now()
+  for (let written = 0; written < BYTES; written += chunk.length) {
+    await fd.write(chunk, 0, chunk.length, written)
+    if (fsyncEveryChunk) await fd.datasync()
+  }
+  const secs = (performance.now() - start) / 1000
+  await fd.close()
+  await rm(dir, { recursive: true, force: true })
+  return BYTES / secs / 1e6
+}
+
+interface AppendFigures { mbps: number, recordsPerSec: number }
+
+/** `appenders` concurrent loops, each appending batches of `batchRecords` records of `recordBytes` bytes. */
+async function engineAppend (recordBytes: number, batchRecords: number, appenders: number): Promise<AppendFigures & { store: LogStore, dir: string }> {
+  const dir = await tmp()
+  const store = await LogStore.open({ dataDir: dir, retentionCheckIntervalMs: 0, checkpointIntervalMs: 0 })
+  await store.createTopic('bench', { partitions: 1 })
+  const log = store.partition('bench', 0)
+  const value = Buffer.alloc(recordBytes, 'v')
+  const batch: RecordInput[] = Array.from({ length: batchRecords }, () => ({ key: null, value }))
+  const totalRecords = Math.max(1, Math.floor(BYTES / recordBytes))
+  let issued = 0
+  const start = performance.now()
+  await Promise.all(Array.from({ length: appenders }, async () => {
+    while (issued < totalRecords) {
+      issued += batchRecords
+      await log.append(batch)
+    }
+  }))
+  const secs = (performance.now() - start) / 1000
+  const bytes = log.state().sizeBytes
+  return { mbps: bytes / secs / 1e6, recordsPerSec: log.highWatermark / secs, store, dir }
+}
+
+async function engineRead (store: LogStore): Promise<{ gbps: number, recordsPerSec: number }> {
+  const log = store.partition('bench', 0)
+  let offset = 0
+  let bytes = 0
+  const start = performance.now()
+  while (offset < log.highWatermark) {
+    const r = await log.readRaw(offset, 1024 * 1024)
+    bytes += r.batches.length
+    offset = r.nextOffset
+  }
+  const rawSecs = (performance.now() - start) / 1000
+  offset = 0
+  let records = 0
+  const start2 = performance.now()
+  while (offset < log.highWatermark) {
+    const r = await log.read(offset, 1024 * 1024)
+    records += r.records.length
+    offset = r.nextOffset
+  }
+  const decodeSecs = (performance.now() - start2) / 1000
+  return { gbps: bytes / rawSecs / 1e9, recordsPerSec: records / decodeSecs }
+}
+
+const scenarios: Array<{ name: string, recordBytes: number, batch: number, appenders: number }> = [
+  { name: '100 B records, 1000-record batches, 1 appender', recordBytes: 100, batch: 1000, appenders: 1 },
+  { name: '100 B records, 100-record batches, 16 concurrent appenders', recordBytes: 100, batch: 100, appenders: 16 },
+  { name: '100 B records, 1-record appends, 64 concurrent appenders', recordBytes: 100, batch: 1, appenders: 64 },
+  { name: '1 KiB records, 100-record batches, 1 appender', recordBytes: 1024, batch: 100, appenders: 1 },
+  { name: '1 KiB records, 16-record batches, 16 concurrent appenders', recordBytes: 1024, batch: 16, appenders: 16 },
+  { name: '1 KiB records, 1-record appends, 64 concurrent appenders', recordBytes: 1024, batch: 1, appenders: 64 },
+  { name: '1 KiB records, 100-record batches, 16 concurrent appenders', recordBytes: 1024, batch: 100, appenders: 16 },
+]
+
+const results = new Map<string, { mbps: number[], rps: number[] }>()
+const rawNoSync: number[] = []
+const rawSync: number[] = []
+const readGbps: number[] = []
+const readRps: number[] = []
+for (let run = 0; run < RUNS; run++) {
+  rawNoSync.push(await rawWrite(false))
+  rawSync.push(await rawWrite(true))
+  for (const s of scenarios) {
+    const r = await engineAppend(s.recordBytes, s.batch, s.appenders)
+    const entry = results.get(s.name) ?? { mbps: [], rps: [] }
+    entry.mbps.push(r.mbps)
+    entry.rps.push(r.recordsPerSec)
+    results.set(s.name, entry)
+    if (s === scenarios[0]) {
+      const read = await engineRead(r.store)
+      readGbps.push(read.gbps)
+      readRps.push(read.recordsPerSec)
+    }
+    await r.store.close()
+    await rm(r.dir, { recursive: true, force: true })
+  }
+}
+
+const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
+const baseSync = median(rawSync)
+const baseNoSync = median(rawNoSync)
+console.log(`krest storage benchmark — ${RUNS} runs × ${MB} MiB, medians (min–max); Node ${process.version}`)
+console.log(`baseline raw sequential write, no fsync:        ${fmt(baseNoSync)} MB/s (${fmt(Math.min(...rawNoSync))}–${fmt(Math.max(...rawNoSync))})`)
+console.log(`baseline raw sequential write, fsync per 1 MiB: ${fmt(baseSync)} MB/s (${fmt(Math.min(...rawSync))}–${fmt(Math.max(...rawSync))})`)
+console.log('engine appends, default policy (fdatasync before every acknowledgement, group commit):')
+for (const s of scenarios) {
+  const r = results.get(s.name)!
+  const mbps = median(r.mbps)
+  console.log(`  ${s.name.padEnd(60)} ${fmt(median(r.rps)).padStart(10)} records/s ${fmt(mbps).padStart(6)} MB/s  ratio to fsync'd raw ${fmt(mbps / baseSync, 2)}`)
+}
+console.log(`engine reads from page cache (1 MiB fetches): raw batches ${fmt(median(readGbps), 2)} GB/s (ratio to raw write, no fsync ${fmt(median(readGbps) * 1000 / baseNoSync, 2)}); decoded ${fmt(median(readRps))} records/s`)
