@@ -152,7 +152,24 @@ export class EmbeddedConsumer {
     for (const k of dropped) this.positions.delete(k)
     this.owned = next
     this.mode = 'assigned'
+    this.initPositions()
     this.notify()
+  }
+
+  /**
+   * Fixes the position of newly owned partitions at once (committed offset, else the reset policy), so
+   * `latest` means "from when the partition was assigned", not "from the first fetch". With `none` and no
+   * commit the position stays unknown and the first poll reports it.
+   */
+  private initPositions (): void {
+    for (const [k, tp] of this.owned) {
+      if (this.positions.has(k)) continue
+      try {
+        this.positionOf(k, tp)
+      } catch (err) {
+        if (!isKrestError(err)) throw err
+      }
+    }
   }
 
   assignment (): TopicPartition[] {
@@ -178,6 +195,7 @@ export class EmbeddedConsumer {
     const next = new Map(partitions.map(tp => [key(tp.topic, tp.partition), { topic: tp.topic, partition: tp.partition }]))
     for (const k of this.positions.keys()) if (!next.has(k)) this.positions.delete(k)
     this.owned = next
+    this.initPositions()
     this.notify()
   }
 
