@@ -3,7 +3,7 @@
  * and prints `ack <partition> <offset> <value>` for each acknowledged append, until it is killed.
  * argv: dataDir round
  */
-import { LogStore } from '../../src/storage/index.js'
+import { LogStore, type RecordInput } from '../../src/storage/index.js'
 
 const [dataDir, round] = process.argv.slice(2) as [string, string]
 const store = await LogStore.open({ dataDir, retentionCheckIntervalMs: 50, checkpointIntervalMs: 30 })
@@ -17,8 +17,8 @@ async function producer (id: number): Promise<void> {
     const n = seq++
     const partition = n % 2
     const value = `r${round}-p${id}-n${n}-${'x'.repeat(n % 200)}`
-    const records = [{ key: Buffer.from(`k${n % 17}`), value: Buffer.from(value) }]
-    if (n % 5 === 0) records.push({ key: null as unknown as Buffer, value: Buffer.from(`${value}-second`) })
+    const records: RecordInput[] = [{ key: Buffer.from(`k${n % 17}`), value: Buffer.from(value) }]
+    if (n % 5 === 0) records.push({ key: null, value: Buffer.from(`${value}-second`) })
     const result = await store.partition('crash', partition).append(records)
     process.stdout.write(`ack ${partition} ${result.baseOffset} ${value}\n`)
   }
