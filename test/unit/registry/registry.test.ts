@@ -39,6 +39,20 @@ describe('ids and versions', () => {
     expect(reg.subjectsForId(1)).toEqual(['s1', 's2'])
   })
 
+  it('re-registering an older live version returns it without a compatibility check', async () => {
+    const { reg } = await fresh()
+    await reg.setCompatibility('s', 'NONE')
+    const v1 = await reg.register('s', { schema: rec([{ name: 'a', type: 'int' }]) })
+    await reg.register('s', { schema: rec([{ name: 'a', type: 'string' }]) })
+    await reg.setCompatibility('s', 'BACKWARD')
+    // v1 is not BACKWARD-compatible with v2, yet it is simply returned
+    expect(await reg.register('s', { schema: rec([{ name: 'a', type: 'int' }]) })).toMatchObject({ id: v1.id, version: 1, existing: true })
+    // a soft-deleted identical schema keeps its id but becomes a new version (after the check)
+    await reg.setCompatibility('s', 'NONE')
+    await reg.deleteVersion('s', 1)
+    expect(await reg.register('s', { schema: rec([{ name: 'a', type: 'int' }]) })).toMatchObject({ id: v1.id, version: 3, existing: false })
+  })
+
   it('keeps doc, defaults and custom properties in the stored text (not avsc export) and they count for identity', async () => {
     const { reg } = await fresh()
     const withDoc = rec([{ name: 'a', type: { type: 'long', logicalType: 'timestamp-millis' }, doc: 'when', 'connect.name': 'x' }], { doc: 'd' })
