@@ -87,7 +87,9 @@ async function main (): Promise<void> {
   const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
   const pin = spawnSync('taskset', ['-c', '1', 'true']).status === 0
   const cmd = pin ? 'taskset' : process.execPath
-  const args = [...(pin ? ['-c', '1', process.execPath] : []), '--import', 'tsx', SELF, 'server']
+  // BENCH_NODE_ARGS: extra node flags for the server (e.g. --cpu-prof to profile it).
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(a => a !== '')
+  const args = [...(pin ? ['-c', '1', process.execPath] : []), ...nodeArgs, '--import', 'tsx', SELF, 'server']
   const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: process.env })
   const ports = await new Promise<Ports>((resolve, reject) => {
     child.once('message', m => { resolve(m as Ports) })
@@ -108,24 +110,25 @@ async function main (): Promise<void> {
     `server ${pin ? 'pinned to core 1, load generator to core 0 (if started with taskset -c 0)' : 'NOT pinned (taskset missing)'}; ` +
     `flush policy log.flush.interval.ms=${process.env.KREST_LOG_FLUSH_INTERVAL_MS ?? '0 (fsync before ack)'}`)
 
-  for (const batch of [1, 100]) {
+  const batches = (process.env.BENCH_BATCHES ?? '1,100').split(',').map(Number)
+  for (const batch of batches) {
     const body = JSON.stringify({ records: Array.from({ length: batch }, (_, i) => record(i)) })
     const target = (port: number): CannonOptions => ({
       url: `http://127.0.0.1:${port}/topics/bench`, connections, duration, method: 'POST',
       headers: { 'content-type': CONTENT_TYPE }, body,
     })
-    // warm-up both
-    await autocannon({ ...target(ports.baseline), duration: 2 })
-    await autocannon({ ...target(ports.krest), duration: 2 })
+    // BENCH_TARGETS=krest measures krest alone (for profiling the server with BENCH_NODE_ARGS=--cpu-prof).
+    const targets = (process.env.BENCH_TARGETS ?? 'baseline,krest').split(',').filter((t): t is 'baseline' | 'krest' => t === 'baseline' || t === 'krest')
+    for (const which of targets) await autocannon({ ...target(ports[which]), duration: 2 }) // warm-up
     const results: Record<'baseline' | 'krest', RunResult[]> = { baseline: [], krest: [] }
     for (let r = 0; r < runs; r++) {
-      for (const which of ['baseline', 'krest'] as const) {
+      for (const which of targets) {
         const { result, cpuPct } = await cpu(async () => await autocannon(target(ports[which])))
         results[which].push({ rps: result.requests.average, p99: result.latency.p99, cpuPct, errors: result.errors + result.non2xx + result.timeouts })
       }
     }
     const row = (which: 'baseline' | 'krest'): { rps: number, p99: number, cpu: number, errors: number, spread: string } => {
-      const rs = results[which]
+      const rs = results[which].length > 0 ? results[which] : [{ rps: Number.NaN, p99: Number.NaN, cpuPct: Number.NaN, errors: 0 }]
       const rps = rs.map(x => x.rps)
       return {
         rps: median(rps),
