@@ -176,6 +176,56 @@ function parseBody (text: string): unknown {
   }
 }
 
+// ------------------------------------------------------------------------------------------------ route docs
+type ParamName = 'subject' | 'version' | 'id'
+type QueryName = 'deleted' | 'deletedOnly' | 'subjectPrefix' | 'offset' | 'limit' | 'permanent' | 'normalize' | 'verbose' | 'defaultToGlobal' | 'force' | 'latestOnly'
+interface RouteDoc { params?: ParamName[], query?: QueryName[], body?: Record<string, unknown>, response?: Record<string, unknown> }
+
+const str = (description: string): Record<string, unknown> => ({ type: 'string', description })
+const PARAM_DOCS: Record<ParamName, Record<string, unknown>> = {
+  subject: str('Subject name (URL-encoded)'),
+  version: str('Version: 1..2^31-1, "latest" or -1'),
+  id: str('Global schema id')
+}
+const QUERY_DOCS: Record<QueryName, Record<string, unknown>> = {
+  deleted: str('"true" to include soft-deleted entries'),
+  deletedOnly: str('"true" to list only soft-deleted entries'),
+  subjectPrefix: str('Only subjects starting with this prefix'),
+  offset: str('Pagination offset'),
+  limit: str('Pagination limit'),
+  permanent: str('"true" for a hard delete (after a soft delete)'),
+  normalize: str('Accepted and ignored: schemas are always stored in canonical form'),
+  verbose: str('"true" to list what is incompatible'),
+  defaultToGlobal: str('"true" to answer the effective (global) setting when the subject has none'),
+  force: str('"true" to switch to IMPORT even when subjects exist'),
+  latestOnly: str('"true" for the latest version of each subject only'),
+}
+function objectOf (properties: Record<string, unknown>, required?: string[]): Record<string, unknown> {
+  return { type: 'object', properties, ...(required === undefined ? {} : { required }) }
+}
+const ERROR_DOC = objectOf({ error_code: { type: 'integer' }, message: { type: 'string' } }, ['error_code', 'message'])
+const REFERENCE_DOC = objectOf({ name: { type: 'string' }, subject: { type: 'string' }, version: { type: 'integer' } }, ['name', 'subject', 'version'])
+const SCHEMA_BODY_DOC = objectOf({
+  schema: str('The schema text'),
+  schemaType: { type: 'string', enum: ['AVRO', 'JSON'], description: 'Default AVRO' },
+  references: { type: 'array', items: REFERENCE_DOC },
+  id: { type: 'integer', description: 'IMPORT mode only' },
+  version: { type: 'integer', description: 'IMPORT mode only' }
+}, ['schema'])
+const VERSION_DOC = objectOf({
+  subject: { type: 'string' }, version: { type: 'integer' }, id: { type: 'integer' }, schemaType: { type: 'string' }, references: { type: 'array', items: REFERENCE_DOC }, schema: { type: 'string' }
+}, ['subject', 'version', 'id', 'schema'])
+const SCHEMA_DOC = objectOf({ schemaType: { type: 'string' }, references: { type: 'array', items: REFERENCE_DOC }, schema: { type: 'string' } }, ['schema'])
+const STRINGS_DOC = { type: 'array', items: { type: 'string' } }
+const INTS_DOC = { type: 'array', items: { type: 'integer' } }
+const LEVEL_ENUM = { type: 'string', enum: ['NONE', 'BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE'] }
+const MODE_ENUM = { type: 'string', enum: ['READWRITE', 'READONLY', 'READONLY_OVERRIDE', 'IMPORT'] }
+const CONFIG_DOC = objectOf({ compatibilityLevel: LEVEL_ENUM })
+const CONFIG_BODY_DOC = objectOf({ compatibility: LEVEL_ENUM }, ['compatibility'])
+const MODE_DOC = objectOf({ mode: MODE_ENUM }, ['mode'])
+const COMPAT_DOC = objectOf({ is_compatible: { type: 'boolean' }, messages: STRINGS_DOC }, ['is_compatible'])
+const ANY_JSON_DOC = { description: 'The schema itself as a JSON document' }
+
 /** Registers the registry routes on `app` (call inside an encapsulated context, e.g. via `app.register`). */
 export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutesOptions): Promise<void> {
   const reg = opts.registry
@@ -225,22 +275,36 @@ export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutes
     return reply.code(status).serializer(JSON.stringify).send(body)
   })
 
-  const meta = (operationId: string, summary: string): { schema: Record<string, unknown> } =>
-    ({ schema: { operationId, summary, tags: ['schema-registry'] } })
+  // Route schemas document the API (OpenAPI); parsing and validation stay in this plugin so that errors carry the
+  // registry's codes (e.g. 42201 for a bad body) and responses are sent as built, never filtered by a serializer.
+  app.setValidatorCompiler(() => () => true)
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data))
+  const meta = (operationId: string, summary: string, parts: RouteDoc = {}): { schema: Record<string, unknown> } => ({
+    schema: {
+      operationId,
+      summary,
+      tags: ['schema-registry'],
+      consumes: [REGISTRY_V1_JSON, REGISTRY_JSON, 'application/json'],
+      produces: OFFERS.map(([t]) => t),
+      ...(parts.params === undefined ? {} : { params: objectOf(Object.fromEntries(parts.params.map((p) => [p, PARAM_DOCS[p]])), parts.params) }),
+      ...(parts.query === undefined ? {} : { querystring: objectOf(Object.fromEntries(parts.query.map((q) => [q, QUERY_DOCS[q]]))) }),
+      ...(parts.body === undefined ? {} : { body: parts.body }),
+      response: { 200: parts.response ?? {}, '4xx': ERROR_DOC, '5xx': ERROR_DOC }
+    }
+  })
+  if (opts.root === true) app.get('/', meta('registryRoot', 'No-op; answers {}', { response: objectOf({}) }), async () => ({}))
 
-  if (opts.root === true) app.get('/', meta('registryRoot', 'No-op; answers {}'), async () => ({}))
-
-  app.get('/contexts', meta('listContexts', 'Contexts (only the default context)'), async () => ['.'])
+  app.get('/contexts', meta('listContexts', 'Contexts (only the default context)', { response: STRINGS_DOC }), async () => ['.'])
 
   // ---------------------------------------------------------------------------------------------- schemas
-  app.get('/schemas/types', meta('getSchemaTypes', 'Supported schema types'), async () => [...SUPPORTED_SCHEMA_TYPES])
+  app.get('/schemas/types', meta('getSchemaTypes', 'Supported schema types', { response: STRINGS_DOC }), async () => [...SUPPORTED_SCHEMA_TYPES])
 
-  app.get<{ Querystring: Query }>('/schemas', meta('listSchemas', 'Schemas of all subjects'), async (request) => {
+  app.get<{ Querystring: Query }>('/schemas', meta('listSchemas', 'Schemas of all subjects', { query: ['subjectPrefix', 'deleted', 'latestOnly', 'offset', 'limit'], response: { type: 'array', items: VERSION_DOC } }), async (request) => {
     const q = request.query
     return page(reg.listSchemas({ subjectPrefix: q.subjectPrefix, deleted: bool(q.deleted), latestOnly: bool(q.latestOnly) }), q).map(versionView)
   })
 
-  app.get<{ Params: IdParams, Querystring: Query }>('/schemas/ids/:id', meta('getSchemaById', 'Schema by global id'), async (request) => {
+  app.get<{ Params: IdParams, Querystring: Query }>('/schemas/ids/:id', meta('getSchemaById', 'Schema by global id', { params: ['id'], response: SCHEMA_DOC }), async (request) => {
     const s = reg.getSchemaById(schemaIdParam(request.params.id))
     const view = schemaView(s)
     if (request.query.subject !== undefined) {
@@ -250,35 +314,35 @@ export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutes
     return view
   })
 
-  app.get<{ Params: IdParams }>('/schemas/ids/:id/schema', meta('getSchemaTextById', 'Raw schema by global id'), async (request, reply) => {
+  app.get<{ Params: IdParams }>('/schemas/ids/:id/schema', meta('getSchemaTextById', 'Raw schema by global id', { params: ['id'], response: ANY_JSON_DOC }), async (request, reply) => {
     return await reply.send(reg.getSchemaById(schemaIdParam(request.params.id)).schema)
   })
 
-  app.get<{ Params: IdParams, Querystring: Query }>('/schemas/ids/:id/subjects', meta('getSubjectsById', 'Subjects holding a schema id'), async (request) => {
+  app.get<{ Params: IdParams, Querystring: Query }>('/schemas/ids/:id/subjects', meta('getSubjectsById', 'Subjects holding a schema id', { params: ['id'], query: ['deleted', 'offset', 'limit'], response: STRINGS_DOC }), async (request) => {
     return page(reg.subjectsForId(schemaIdParam(request.params.id), { deleted: bool(request.query.deleted) }), request.query)
   })
 
-  app.get<{ Params: IdParams, Querystring: Query }>('/schemas/ids/:id/versions', meta('getVersionsById', 'Subject-versions holding a schema id'), async (request) => {
+  app.get<{ Params: IdParams, Querystring: Query }>('/schemas/ids/:id/versions', meta('getVersionsById', 'Subject-versions holding a schema id', { params: ['id'], query: ['deleted', 'offset', 'limit'], response: { type: 'array', items: objectOf({ subject: { type: 'string' }, version: { type: 'integer' } }) } }), async (request) => {
     return page(reg.versionsForId(schemaIdParam(request.params.id), { deleted: bool(request.query.deleted) }), request.query)
   })
 
   // ---------------------------------------------------------------------------------------------- subjects
-  app.get<{ Querystring: Query }>('/subjects', meta('listSubjects', 'Subjects'), async (request) => {
+  app.get<{ Querystring: Query }>('/subjects', meta('listSubjects', 'Subjects', { query: ['subjectPrefix', 'deleted', 'deletedOnly', 'offset', 'limit'], response: STRINGS_DOC }), async (request) => {
     const q = request.query
     return page(reg.listSubjects({ subjectPrefix: q.subjectPrefix, deleted: bool(q.deleted), deletedOnly: bool(q.deletedOnly) }), q)
   })
 
-  app.get<{ Params: SubjectParams, Querystring: Query }>('/subjects/:subject/versions', meta('listVersions', 'Versions of a subject'), async (request) => {
+  app.get<{ Params: SubjectParams, Querystring: Query }>('/subjects/:subject/versions', meta('listVersions', 'Versions of a subject', { params: ['subject'], query: ['deleted', 'deletedOnly', 'offset', 'limit'], response: INTS_DOC }), async (request) => {
     const q = request.query
     return page(reg.listVersions(request.params.subject, { deleted: bool(q.deleted), deletedOnly: bool(q.deletedOnly) }), q)
   })
 
-  app.post<{ Params: SubjectParams, Querystring: Query }>('/subjects/:subject/versions', meta('register', 'Register a schema under a subject (200 with its id)'), async (request) => {
+  app.post<{ Params: SubjectParams, Querystring: Query }>('/subjects/:subject/versions', meta('register', 'Register a schema under a subject (200 with its id)', { params: ['subject'], query: ['normalize'], body: SCHEMA_BODY_DOC, response: objectOf({ id: { type: 'integer' } }, ['id']) }), async (request) => {
     const result = await reg.register(request.params.subject, schemaBody(request.body))
     return { id: result.id }
   })
 
-  app.post<{ Params: SubjectParams, Querystring: Query }>('/subjects/:subject', meta('lookupSchema', 'Is this schema registered under the subject?'), async (request) => {
+  app.post<{ Params: SubjectParams, Querystring: Query }>('/subjects/:subject', meta('lookupSchema', 'Is this schema registered under the subject?', { params: ['subject'], query: ['deleted', 'normalize'], body: SCHEMA_BODY_DOC, response: VERSION_DOC }), async (request) => {
     const v = reg.lookup(request.params.subject, schemaBody(request.body), { deleted: bool(request.query.deleted) })
     const out: Record<string, unknown> = { subject: v.subject, id: v.id, version: v.version, schema: v.schema }
     if (v.schemaType !== 'AVRO') out.schemaType = v.schemaType
@@ -286,25 +350,25 @@ export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutes
     return out
   })
 
-  app.delete<{ Params: SubjectParams, Querystring: Query }>('/subjects/:subject', meta('deleteSubject', 'Soft or permanently delete a subject'), async (request) => {
+  app.delete<{ Params: SubjectParams, Querystring: Query }>('/subjects/:subject', meta('deleteSubject', 'Soft or permanently delete a subject', { params: ['subject'], query: ['permanent'], response: INTS_DOC }), async (request) => {
     return await reg.deleteSubject(request.params.subject, { permanent: bool(request.query.permanent) })
   })
 
-  app.get<{ Params: VersionParams, Querystring: Query }>('/subjects/:subject/versions/:version', meta('getVersion', 'A subject-version'), async (request) => {
+  app.get<{ Params: VersionParams, Querystring: Query }>('/subjects/:subject/versions/:version', meta('getVersion', 'A subject-version', { params: ['subject', 'version'], query: ['deleted'], response: VERSION_DOC }), async (request) => {
     const v = reg.getVersion(request.params.subject, parseVersion(request.params.version), { deleted: bool(request.query.deleted) })
     return versionView(v)
   })
 
-  app.get<{ Params: VersionParams, Querystring: Query }>('/subjects/:subject/versions/:version/schema', meta('getVersionSchema', 'Raw schema of a subject-version'), async (request, reply) => {
+  app.get<{ Params: VersionParams, Querystring: Query }>('/subjects/:subject/versions/:version/schema', meta('getVersionSchema', 'Raw schema of a subject-version', { params: ['subject', 'version'], query: ['deleted'], response: ANY_JSON_DOC }), async (request, reply) => {
     const v = reg.getVersion(request.params.subject, parseVersion(request.params.version), { deleted: bool(request.query.deleted) })
     return await reply.send(v.schema)
   })
 
-  app.get<{ Params: VersionParams, Querystring: Query }>('/subjects/:subject/versions/:version/referencedby', meta('getReferencedBy', 'Ids of schemas referencing a subject-version'), async (request) => {
+  app.get<{ Params: VersionParams, Querystring: Query }>('/subjects/:subject/versions/:version/referencedby', meta('getReferencedBy', 'Ids of schemas referencing a subject-version', { params: ['subject', 'version'], query: ['offset', 'limit'], response: INTS_DOC }), async (request) => {
     return page(reg.referencedBy(request.params.subject, parseVersion(request.params.version)), request.query)
   })
 
-  app.delete<{ Params: VersionParams, Querystring: Query }>('/subjects/:subject/versions/:version', meta('deleteVersion', 'Soft or permanently delete a subject-version'), async (request) => {
+  app.delete<{ Params: VersionParams, Querystring: Query }>('/subjects/:subject/versions/:version', meta('deleteVersion', 'Soft or permanently delete a subject-version', { params: ['subject', 'version'], query: ['permanent'], response: { type: 'integer' } }), async (request) => {
     const selector: VersionSelector = parseVersion(request.params.version)
     return await reg.deleteVersion(request.params.subject, selector, { permanent: bool(request.query.permanent) })
   })
@@ -315,23 +379,23 @@ export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutes
     return parseCompatibilityLevel(body.compatibility ?? body.compatibilityLevel)
   }
 
-  app.get('/config', meta('getGlobalConfig', 'Global compatibility level'), async () => ({ compatibilityLevel: reg.getGlobalCompatibility() }))
-  app.put('/config', meta('setGlobalConfig', 'Set the global compatibility level'), async (request) => {
+  app.get('/config', meta('getGlobalConfig', 'Global compatibility level', { query: ['defaultToGlobal'], response: CONFIG_DOC }), async () => ({ compatibilityLevel: reg.getGlobalCompatibility() }))
+  app.put('/config', meta('setGlobalConfig', 'Set the global compatibility level', { body: CONFIG_BODY_DOC, response: CONFIG_BODY_DOC }), async (request) => {
     const level = levelFromBody(request.body)
     await reg.setCompatibility(null, level)
     return { compatibility: level }
   })
-  app.delete('/config', meta('deleteGlobalConfig', 'Reset the global compatibility level'), async () => ({ compatibilityLevel: await reg.deleteCompatibility(null) }))
+  app.delete('/config', meta('deleteGlobalConfig', 'Reset the global compatibility level', { response: CONFIG_DOC }), async () => ({ compatibilityLevel: await reg.deleteCompatibility(null) }))
 
-  app.get<{ Params: SubjectParams, Querystring: Query }>('/config/:subject', meta('getSubjectConfig', 'Subject compatibility level (40408 if none, unless defaultToGlobal=true)'), async (request) => {
+  app.get<{ Params: SubjectParams, Querystring: Query }>('/config/:subject', meta('getSubjectConfig', 'Subject compatibility level (40408 if none, unless defaultToGlobal=true)', { params: ['subject'], query: ['defaultToGlobal'], response: CONFIG_DOC }), async (request) => {
     return { compatibilityLevel: reg.getSubjectCompatibility(request.params.subject, bool(request.query.defaultToGlobal)) }
   })
-  app.put<{ Params: SubjectParams }>('/config/:subject', meta('setSubjectConfig', 'Set a subject compatibility level'), async (request) => {
+  app.put<{ Params: SubjectParams }>('/config/:subject', meta('setSubjectConfig', 'Set a subject compatibility level', { params: ['subject'], body: CONFIG_BODY_DOC, response: CONFIG_BODY_DOC }), async (request) => {
     const level = levelFromBody(request.body)
     await reg.setCompatibility(request.params.subject, level)
     return { compatibility: level }
   })
-  app.delete<{ Params: SubjectParams }>('/config/:subject', meta('deleteSubjectConfig', 'Remove a subject compatibility level'), async (request) => {
+  app.delete<{ Params: SubjectParams }>('/config/:subject', meta('deleteSubjectConfig', 'Remove a subject compatibility level', { params: ['subject'], response: CONFIG_DOC }), async (request) => {
     return { compatibilityLevel: await reg.deleteCompatibility(request.params.subject) }
   })
 
@@ -340,21 +404,21 @@ export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutes
     if (!isRecord(body)) throw new RegistryHttpError(422, 422, 'Request body must be a JSON object with a "mode" field')
     return parseMode(body.mode)
   }
-  app.get('/mode', meta('getGlobalMode', 'Global mode'), async () => ({ mode: reg.getGlobalMode() }))
-  app.put<{ Querystring: Query }>('/mode', meta('setGlobalMode', 'Set the global mode'), async (request) => {
+  app.get('/mode', meta('getGlobalMode', 'Global mode', { query: ['defaultToGlobal'], response: MODE_DOC }), async () => ({ mode: reg.getGlobalMode() }))
+  app.put<{ Querystring: Query }>('/mode', meta('setGlobalMode', 'Set the global mode', { query: ['force'], body: MODE_DOC, response: MODE_DOC }), async (request) => {
     const mode = modeFromBody(request.body)
     await reg.setMode(null, mode, { force: bool(request.query.force) })
     return { mode }
   })
-  app.get<{ Params: SubjectParams, Querystring: Query }>('/mode/:subject', meta('getSubjectMode', 'Subject mode (40409 if none, unless defaultToGlobal=true)'), async (request) => {
+  app.get<{ Params: SubjectParams, Querystring: Query }>('/mode/:subject', meta('getSubjectMode', 'Subject mode (40409 if none, unless defaultToGlobal=true)', { params: ['subject'], query: ['defaultToGlobal'], response: MODE_DOC }), async (request) => {
     return { mode: reg.getSubjectMode(request.params.subject, bool(request.query.defaultToGlobal)) }
   })
-  app.put<{ Params: SubjectParams, Querystring: Query }>('/mode/:subject', meta('setSubjectMode', 'Set a subject mode'), async (request) => {
+  app.put<{ Params: SubjectParams, Querystring: Query }>('/mode/:subject', meta('setSubjectMode', 'Set a subject mode', { params: ['subject'], query: ['force'], body: MODE_DOC, response: MODE_DOC }), async (request) => {
     const mode = modeFromBody(request.body)
     await reg.setMode(request.params.subject, mode, { force: bool(request.query.force) })
     return { mode }
   })
-  app.delete<{ Params: SubjectParams }>('/mode/:subject', meta('deleteSubjectMode', 'Remove a subject mode'), async (request) => {
+  app.delete<{ Params: SubjectParams }>('/mode/:subject', meta('deleteSubjectMode', 'Remove a subject mode', { params: ['subject'], response: MODE_DOC }), async (request) => {
     return { mode: await reg.deleteMode(request.params.subject) }
   })
 
@@ -364,10 +428,10 @@ export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutes
     const r = reg.testCompatibility(subject, selector, schemaBody(body), { verbose })
     return verbose ? { is_compatible: r.isCompatible, messages: r.messages } : { is_compatible: r.isCompatible }
   }
-  app.post<{ Params: VersionParams, Querystring: Query }>('/compatibility/subjects/:subject/versions/:version', meta('testCompatibilityWithVersion', 'Is a schema compatible with one version?'), async (request) => {
+  app.post<{ Params: VersionParams, Querystring: Query }>('/compatibility/subjects/:subject/versions/:version', meta('testCompatibilityWithVersion', 'Is a schema compatible with one version?', { params: ['subject', 'version'], query: ['verbose', 'normalize'], body: SCHEMA_BODY_DOC, response: COMPAT_DOC }), async (request) => {
     return compat(request.params.subject, parseVersion(request.params.version), request.body, request.query)
   })
-  app.post<{ Params: SubjectParams, Querystring: Query }>('/compatibility/subjects/:subject/versions', meta('testCompatibility', 'Is a schema compatible with the subject (as register checks)?'), async (request) => {
+  app.post<{ Params: SubjectParams, Querystring: Query }>('/compatibility/subjects/:subject/versions', meta('testCompatibility', 'Is a schema compatible with the subject (as register checks)?', { params: ['subject'], query: ['verbose', 'normalize'], body: SCHEMA_BODY_DOC, response: COMPAT_DOC }), async (request) => {
     return compat(request.params.subject, undefined, request.body, request.query)
   })
 }
