@@ -312,7 +312,9 @@ export const consumersPlugin: ApiPlugin = {
       const onClose = (): void => { if (!reply.raw.writableEnded) ac.abort() }
       reply.raw.once('close', onClose)
       try {
-        return await consumers.fetch(group, instance, { format, timeoutMs: request.query.timeout, maxBytes: request.query.max_bytes, signal: ac.signal })
+        const { json } = await consumers.fetchSerialized(group, instance, { format, timeoutMs: request.query.timeout, maxBytes: request.query.max_bytes, signal: ac.signal })
+        // Already JSON text (the V2ConsumerRecords shape): sent as is, without a second serialization.
+        return await reply.send(json)
       } finally {
         reply.raw.off('close', onClose)
       }

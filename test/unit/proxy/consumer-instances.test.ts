@@ -58,6 +58,26 @@ describe('consumer instances', () => {
     ])
   })
 
+  it('the serialized fetch answers exactly what the object fetch does, for binary and json', async () => {
+    const { store, instances } = await setup()
+    await store.createTopic('t.x', { partitions: 2 })
+    await store.partition('t.x', 0).append([
+      { key: Buffer.from('"k\\u00e9"'), value: Buffer.from(' {"a":[1,2,{"b":null}]} '), headers: [{ key: 'h"1', value: null }, { key: 'h2', value: Buffer.from([0, 255]) }] },
+      { key: null, value: null },
+      { key: Buffer.from('1'), value: Buffer.from('"\u2028"') },
+    ])
+    for (const format of ['binary', 'json'] as const) {
+      for (const name of ['objects', 'text']) {
+        instances.create(format, { name, format, autoOffsetReset: 'earliest' })
+        await instances.assign(format, name, [{ topic: 't.x', partition: 0 }, { topic: 't.x', partition: 1 }])
+      }
+      const objects = await instances.fetch(format, 'objects', { format })
+      const text = await instances.fetchSerialized(format, 'text', { format })
+      expect(text.count).toBe(3)
+      expect(JSON.parse(text.json)).toEqual(objects)
+    }
+  })
+
   it('a json consumer on non-JSON data gets DESERIALIZATION_FAILED and does not lose the record', async () => {
     const { store, instances } = await setup()
     await store.createTopic('t', { partitions: 1 })
@@ -65,7 +85,8 @@ describe('consumer instances', () => {
     instances.create('g', { name: 'j', format: 'json', autoOffsetReset: 'earliest' })
     await instances.assign('g', 'j', [{ topic: 't', partition: 0 }])
     await expect(instances.fetch('g', 'j', { format: 'json' })).rejects.toMatchObject({ code: 'DESERIALIZATION_FAILED' })
-    await expect(instances.fetch('g', 'j', { format: 'json' })).rejects.toMatchObject({ code: 'DESERIALIZATION_FAILED' })
+    await expect(instances.fetchSerialized('g', 'j', { format: 'json' })).rejects.toMatchObject({ code: 'DESERIALIZATION_FAILED' })
+    await expect(instances.fetchSerialized('g', 'j', { format: 'json' })).rejects.toMatchObject({ code: 'DESERIALIZATION_FAILED' })
   })
 
   it('commits offset + 1 for an explicit body and the delivered positions without one', async () => {
