@@ -284,8 +284,9 @@ export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutes
       operationId,
       summary,
       tags: ['schema-registry'],
-      consumes: [REGISTRY_V1_JSON, REGISTRY_JSON, 'application/json'],
-      produces: OFFERS.map(([t]) => t),
+      // also accepted / offered: application/vnd.schemaregistry+json and application/json (listed once to keep the document small)
+      consumes: [REGISTRY_V1_JSON],
+      produces: [REGISTRY_V1_JSON],
       ...(parts.params === undefined ? {} : { params: objectOf(Object.fromEntries(parts.params.map((p) => [p, PARAM_DOCS[p]])), parts.params) }),
       ...(parts.query === undefined ? {} : { querystring: objectOf(Object.fromEntries(parts.query.map((q) => [q, QUERY_DOCS[q]]))) }),
       ...(parts.body === undefined ? {} : { body: parts.body }),
