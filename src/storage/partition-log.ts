@@ -12,7 +12,7 @@ import { batchMaxTimestampAt, decodeBatchInto, encodeRecordBatch, stampBaseOffse
 import { KrestError } from '../util/errors.js'
 import { compactSegments } from './compactor.js'
 import { fsyncDir, Mutex, unlinkIfExists } from './fs-util.js'
-import { Segment, type SegmentBatch } from './segment.js'
+import { Segment, type SegmentBatch, type SegmentRead } from './segment.js'
 import type {
   AppendResult, Clock, LogConfig, PartitionState, RawReadResult, ReadResult, RecordInput, StorageLogger, StorageProbe,
 } from './types.js'
@@ -447,18 +447,21 @@ export class PartitionLog {
     for (let i = this.findSegmentIndex(segments, offset); i < segments.length && nextOffset < this.hw; i++) {
       const seg = segments[i] as Segment
       seg.retain()
-      let chunk: { buf: Buffer, nextOffset: number } | null
+      let chunk: SegmentRead | null
       try {
-        chunk = await seg.read(nextOffset, parts.length === 0 ? maxBytes : maxBytes - total)
+        chunk = await seg.read(nextOffset, maxBytes - total, parts.length > 0)
       } finally {
         await seg.release()
       }
-      if (chunk === null) continue
-      if (parts.length > 0 && total + chunk.buf.length > maxBytes) break
+      if (chunk === null) {
+        if (parts.length > 0 && nextOffset < seg.nextOffset) break // the next batch does not fit
+        continue
+      }
       parts.push(chunk.buf)
       total += chunk.buf.length
       nextOffset = chunk.nextOffset
       if (total >= maxBytes) break
+      if (chunk.nextBatchSize !== undefined && total + chunk.nextBatchSize > maxBytes) break
       // Stay in this segment if it may hold more.
       if (nextOffset < seg.nextOffset) i--
     }

@@ -94,6 +94,12 @@ export async function scanBatches (
   return { validEnd: pos, stop: 'end', nextOffset }
 }
 
+export interface SegmentRead {
+  buf: Buffer
+  nextOffset: number
+  nextBatchSize: number | undefined
+}
+
 export interface SegmentBatch {
   buf: Buffer
   lastOffset: number
@@ -452,10 +458,12 @@ export class Segment {
   }
 
   /**
-   * Whole batches from the one holding `offset`, at most `maxBytes` (but at least one batch), within the committed
-   * bytes. Returns null when the segment holds nothing at or after `offset`.
+   * Whole batches from the one holding `offset`, at most `maxBytes`, within the committed bytes. The first batch
+   * comes whole even when it is larger than `maxBytes`, unless `mustFit` (a follow-up read filling a fetch).
+   * Returns null when the segment holds nothing at or after `offset`, or the first batch must fit and does not.
+   * `nextBatchSize` is the size of the batch after the returned ones when the read saw its header.
    */
-  async read (offset: number, maxBytes: number): Promise<{ buf: Buffer, nextOffset: number } | null> {
+  async read (offset: number, maxBytes: number, mustFit = false): Promise<SegmentRead | null> {
     const limit = this.committedSize
     let pos = this.lookupPosition(offset)
     while (pos < limit) {
@@ -479,19 +487,21 @@ export class Segment {
       while (end + HEADER_PREFIX <= got) {
         const size = batchSizeAt(chunk, end)
         if (end + size > got) break
-        if (count > 0 && end + size - start > maxBytes) break
+        if ((count > 0 || mustFit) && end + size - start > maxBytes) break
         lastOffset = batchLastOffsetAt(chunk, end)
         end += size
         count++
       }
+      const nextBatchSize = end + LOG_OVERHEAD <= got ? batchSizeAt(chunk, end) : undefined
       if (count === 0) {
-        // The first batch does not fit in the chunk: read it alone, whole.
         const size = batchSizeAt(chunk, start)
+        if (mustFit && size > maxBytes) return null
+        // The first batch does not fit in the chunk: read it alone, whole.
         const whole = Buffer.allocUnsafe(size)
         if (await readFully(this.fd, whole, pos + start) < size) return null
-        return { buf: whole, nextOffset: batchLastOffsetAt(whole, 0) + 1 }
+        return { buf: whole, nextOffset: batchLastOffsetAt(whole, 0) + 1, nextBatchSize: undefined }
       }
-      return { buf: chunk.subarray(start, end), nextOffset: lastOffset + 1 }
+      return { buf: chunk.subarray(start, end), nextOffset: lastOffset + 1, nextBatchSize }
     }
     return null
   }
