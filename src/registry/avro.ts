@@ -1,6 +1,6 @@
 /**
- * Avro support: parsing (validation by avsc), Confluent-style canonical text and compatibility by
- * Avro schema resolution (avsc resolvers).
+ * Avro support: parsing (validation by avsc) and Confluent-style canonical text. Compatibility lives in
+ * `avro-compatibility.ts`.
  *
  * avsc's exported schema (`type.schema()`) drops `doc`, `default`, `aliases`, custom properties and
  * `logicalType`, so the stored/returned text and identity are built here from the submitted JSON instead.
@@ -124,17 +124,4 @@ export function parseAvro (text: string, references: AvroReferenceText[] = []): 
   }
   const canonical = avroCanonicalText(json)
   return { schemaType: 'AVRO', text: canonical, canonical, type }
-}
-
-/**
- * Avro schema resolution: can `reader` read data written with `writer`? Returns null when it can, or a
- * description of the first incompatibility. Names are compared unqualified, as Avro-Java does.
- */
-export function avroReadProblem (reader: Type, writer: Type): string | null {
-  try {
-    reader.createResolver(writer, { ignoreNamespaces: true })
-    return null
-  } catch (err) {
-    return (err as Error).message
-  }
 }

@@ -4,7 +4,8 @@
  * record shapes): every change is appended first and then applied through the same code path that replays the
  * journal at start-up, so a restart rebuilds exactly the same ids and versions.
  */
-import { avroReadProblem, parseAvro, type AvroParsed } from './avro.js'
+import { parseAvro, type AvroParsed } from './avro.js'
+import { avroIncompatibilities, formatAvroIncompatibility } from './avro-compatibility.js'
 import { RegistryError } from './errors.js'
 import { JsonSchemaValidators, jsonSchemaReadProblems, parseJsonSchema, type JsonParsed } from './json-schema.js'
 import {
@@ -569,10 +570,10 @@ export class SchemaRegistry {
 
   // ------------------------------------------------------------------------------------------------ compatibility
 
-  private readProblems (reader: AnyParsed, writer: AnyParsed): string[] {
+  /** Why `reader` cannot read data written with `writer`; the labels say which is the new and which the old schema. */
+  private readProblems (reader: AnyParsed, writer: AnyParsed, readerLabel: string, writerLabel: string): string[] {
     if (reader.schemaType === 'AVRO' && writer.schemaType === 'AVRO') {
-      const p = avroReadProblem(reader.type, writer.type)
-      return p === null ? [] : [p]
+      return avroIncompatibilities(reader.type, writer.type, readerLabel, writerLabel).map(formatAvroIncompatibility)
     }
     if (reader.schemaType === 'JSON' && writer.schemaType === 'JSON') return jsonSchemaReadProblems(reader, writer)
     return ['Incompatible because of different schema type']
@@ -591,12 +592,9 @@ export class SchemaRegistry {
       if (old.schemaType !== candidate.schemaType) {
         messages.push('Incompatible because of different schema type')
       } else {
-        if (backward) {
-          for (const p of this.readProblems(candidate, old)) messages.push(`{errorType:'READER_INCOMPATIBLE', description:'The new schema cannot read data written with the old schema (version ${prev.version}): ${p}'}`)
-        }
-        if (forward) {
-          for (const p of this.readProblems(old, candidate)) messages.push(`{errorType:'WRITER_INCOMPATIBLE', description:'The old schema (version ${prev.version}) cannot read data written with the new schema: ${p}'}`)
-        }
+        // BACKWARD: the new schema reads old data; FORWARD: the old schema reads new data
+        if (backward) messages.push(...this.readProblems(candidate, old, 'new', 'old'))
+        if (forward) messages.push(...this.readProblems(old, candidate, 'old', 'new'))
       }
       if (messages.length > 0) {
         const oldText = prev.schema.length > 10240 ? `${prev.schema.slice(0, 10240)}...` : prev.schema
