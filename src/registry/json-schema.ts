@@ -37,19 +37,41 @@ export function sortedJson (v: unknown): string {
   return JSON.stringify(v)
 }
 
-type Draft = '07' | '2019' | '2020'
+type Draft = '07' | '2019' | '2020' | 'legacy'
 function draftOf (json: unknown): Draft {
   const s = isObj(json) && typeof json.$schema === 'string' ? json.$schema : ''
   if (s.includes('2020-12')) return '2020'
   if (s.includes('2019-09')) return '2019'
+  if (s.includes('draft-04') || s.includes('draft-06') || s.includes('draft-03')) return 'legacy'
   return '07'
+}
+
+/**
+ * Drafts 04/06 (which Confluent accepts) are checked with the draft-07 vocabulary: `$schema` is dropped and a
+ * draft-04 boolean `exclusiveMaximum`/`exclusiveMinimum` becomes its draft-07 number form.
+ */
+function asDraft07 (node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(asDraft07)
+  if (!isObj(node)) return node
+  const out: Obj = {}
+  for (const [k, v] of Object.entries(node)) {
+    if (k === '$schema') continue
+    if (k === 'enum' || k === 'const' || k === 'default' || k === 'examples') { out[k] = v; continue }
+    out[k] = asDraft07(v)
+  }
+  for (const [flag, limit] of [['exclusiveMaximum', 'maximum'], ['exclusiveMinimum', 'minimum']] as const) {
+    if (typeof out[flag] === 'boolean') {
+      if (out[flag] === true && typeof out[limit] === 'number') { out[flag] = out[limit]; delete out[limit] } else delete out[flag]
+    }
+  }
+  return out
 }
 
 /** One ajv instance per draft, owned by whoever builds this (the registry), never module-level. */
 export class JsonSchemaValidators {
   private readonly instances = new Map<Draft, Ajv>()
 
-  private ajv (draft: Draft): Ajv {
+  private ajv (draft: '07' | '2019' | '2020'): Ajv {
     let a = this.instances.get(draft)
     if (a === undefined) {
       const opts = { strict: false, allErrors: false, validateFormats: false, addUsedSchema: false }
@@ -61,8 +83,9 @@ export class JsonSchemaValidators {
 
   /** Checks the schema document against its meta-schema; returns an error text or null. */
   checkSchema (json: unknown): string | null {
-    const a = this.ajv(draftOf(json))
-    const ok = a.validateSchema(json as AnySchema)
+    const draft = draftOf(json)
+    const a = this.ajv(draft === 'legacy' ? '07' : draft)
+    const ok = a.validateSchema((draft === 'legacy' ? asDraft07(json) : json) as AnySchema)
     if (ok === true) return null
     return a.errorsText(a.errors)
   }
@@ -75,12 +98,12 @@ export class JsonSchemaValidators {
     const a = draft === '2020' ? new Ajv2020(opts) : draft === '2019' ? new Ajv2019(opts) : new Ajv(opts)
     for (const [name, doc] of parsed.refs) {
       if (isObj(doc) || typeof doc === 'boolean') {
-        const copy = isObj(doc) ? { ...doc } : doc
+        const copy = isObj(doc) ? { ...(draftOf(doc) === 'legacy' ? asDraft07(doc) as Obj : doc) } : doc
         if (isObj(copy)) delete copy.$id
         try { a.addSchema(copy as AnySchema, name) } catch { /* a duplicate name: keep the first */ }
       }
     }
-    return a.compile(parsed.json as AnySchema)
+    return a.compile((draft === 'legacy' ? asDraft07(parsed.json) : parsed.json) as AnySchema)
   }
 }
 
@@ -295,7 +318,7 @@ class Differ {
         else if (t === 'integer' && ut.has('number')) { common.add('number'); out.push({ type: 'TYPE_EXTENDED', path }) } else if (t === 'number' && ut.has('integer')) { common.add('integer'); out.push({ type: 'TYPE_NARROWED', path }) } else out.push({ type: ot.size > 1 ? 'SUM_TYPE_NARROWED' : 'TYPE_CHANGED', path })
       }
       const extra = [...ut].filter((t) => !ot.has(t) && !(t === 'number' && ot.has('integer')))
-      if (extra.length > 0) out.push({ type: 'SUM_TYPE_EXTENDED', path })
+      if (extra.length > 0 && common.size > 0) out.push({ type: 'SUM_TYPE_EXTENDED', path })
       if (common.size === 0) return
     } else if (ot !== undefined && ut === undefined) {
       out.push({ type: 'TYPE_EXTENDED', path })
