@@ -1,0 +1,39 @@
+/** `krest serve` as a child process (run from source through tsx), for crash tests and CLI tests. */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
+
+export interface ServerProcess {
+  child: ChildProcess
+  url: string
+  exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
+  output: () => string
+}
+
+/** Starts `krest serve --data-dir <dataDir>` on 127.0.0.1, a free port, and resolves once it logs "krest listening". */
+export async function startServerProcess (dataDir: string, env: Record<string, string> = {}, args: string[] = []): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--data-dir', dataDir, ...args], {
+    env: { ...process.env, KREST_HOST: '127.0.0.1', KREST_PORT: '0', KREST_SCHEMA_REGISTRY_PORT: '-1', KREST_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>(resolve => {
+    child.on('exit', (code, signal) => { resolve({ code, signal }) })
+  })
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      out += chunk.toString()
+      for (const line of out.split('\n')) {
+        if (!line.includes('krest listening')) continue
+        try {
+          resolve((JSON.parse(line) as { url: string }).url)
+        } catch { /* partial line */ }
+      }
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', (chunk: Buffer) => { out += chunk.toString() })
+    void exited.then(e => { reject(new Error(`krest exited early (${e.code ?? e.signal}): ${out}`)) })
+  })
+  return { child, url, exited, output: () => out }
+}
