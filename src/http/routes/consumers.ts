@@ -297,6 +297,8 @@ export const consumersPlugin: ApiPlugin = {
     })
 
     app.get<{ Params: InstanceP, Querystring: RecordsQuery }>('/consumers/:group/instances/:instance/records', {
+      // A HEAD would consume records and throw them away: not offered.
+      exposeHeadRoute: false,
       schema: {
         operationId: 'fetchRecords', tags, summary: 'Long poll: returns as soon as fetch.min.bytes are there, else waits up to timeout (capped by consumer.request.timeout.ms)',
         params: instanceParams,
