@@ -531,6 +531,8 @@ export class SchemaRegistry {
   }
 
   effectiveMode (subject: string | null): Mode {
+    // READONLY_OVERRIDE at the global level wins over subject-level modes
+    if (this.globalMode === 'READONLY_OVERRIDE') return 'READONLY_OVERRIDE'
     return (subject === null ? undefined : this.modes.get(subject)) ?? this.getGlobalMode()
   }
 

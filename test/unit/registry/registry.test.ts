@@ -233,6 +233,12 @@ describe('config and mode', () => {
     await expectKind(reg.register('t', { schema: '"long"', id: 5 }), 'OPERATION_NOT_PERMITTED')
     expect((await reg.register('t', { schema: '"long"' })).id).toBe(43)
     await expectKind(reg.setMode(null, 'IMPORT'), 'OPERATION_NOT_PERMITTED')
+    await reg.setMode('t', 'READWRITE')
+    await reg.setMode(null, 'READONLY')
+    expect((await reg.register('t', { schema: '"long"' })).id).toBe(43) // the subject's own READWRITE wins
+    await reg.setMode(null, 'READONLY_OVERRIDE')
+    await expectKind(reg.register('t', { schema: '"float"' }), 'OPERATION_NOT_PERMITTED')
+    await reg.setMode(null, 'READWRITE')
     await reg.setMode('x', 'READONLY')
     await expectKind(reg.register('x', { schema: '"int"' }), 'OPERATION_NOT_PERMITTED')
     await expectKind(() => reg.getSubjectMode('s', false), 'SUBJECT_LEVEL_MODE_NOT_CONFIGURED')
