@@ -191,23 +191,23 @@ export class GroupCoordinator {
    */
   async refreshMetadata (): Promise<void> {
     if (this.closed) return
-    const changed = this.snapshotTopics()
+    if (this.snapshotTopics()) {
+      const work: Promise<void>[] = []
+      for (const g of this.groups.values()) {
+        if (g.members.size === 0) continue
+        if (this.metadataKeyOf(g) === g.metadataKey) continue
+        work.push(g.queue.run(async () => {
+          if (this.metadataKeyOf(g) !== g.metadataKey) await this.rebalance(g)
+        }))
+      }
+      await Promise.all(work)
+    }
     if (this.deletedTopics.size > 0) {
-      // Kafka drops a deleted topic's committed offsets at once.
+      // Kafka drops a deleted topic's committed offsets at once (after the rebalances above took its partitions away).
       const gone = [...this.deletedTopics]
       this.deletedTopics.clear()
       for (const topic of gone) await this.offsets.deleteTopic(topic)
     }
-    if (!changed) return
-    const work: Promise<void>[] = []
-    for (const g of this.groups.values()) {
-      if (g.members.size === 0) continue
-      if (this.metadataKeyOf(g) === g.metadataKey) continue
-      work.push(g.queue.run(async () => {
-        if (this.metadataKeyOf(g) !== g.metadataKey) await this.rebalance(g)
-      }))
-    }
-    await Promise.all(work)
   }
 
   private resolveTopics (m: Member): string[] {

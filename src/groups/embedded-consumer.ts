@@ -188,7 +188,7 @@ export class EmbeddedConsumer {
       this.positions.delete(k)
     }
     this.notify()
-    if (this.autoCommit && toCommit.length > 0) await this.commit(toCommit)
+    if (this.autoCommit && toCommit.length > 0) await this.commitExisting(toCommit)
   }
 
   private onAssign (partitions: TopicPartition[]): void {
@@ -428,10 +428,25 @@ export class EmbeddedConsumer {
         if (pos !== undefined) entries.push({ ...tp, offset: pos })
       }
     } else {
+      // As Kafka's UNKNOWN_TOPIC_OR_PARTITION: commits are for partitions that exist.
+      for (const e of offsets) this.deps.store.partition(e.topic, e.partition)
       entries = offsets
     }
-    await this.deps.coordinator.offsets.commit(this.groupId, entries)
-    for (const e of entries) this.lastCommitted.set(key(e.topic, e.partition), e.offset)
+    await this.commitExisting(entries)
+  }
+
+  /** Commits the entries whose partition still exists (a deleted topic's positions are dropped, not committed). */
+  private async commitExisting (entries: OffsetAndMetadata[]): Promise<void> {
+    const existing = entries.filter(e => {
+      try {
+        this.deps.store.partition(e.topic, e.partition)
+        return true
+      } catch {
+        return false
+      }
+    })
+    await this.deps.coordinator.offsets.commit(this.groupId, existing)
+    for (const e of existing) this.lastCommitted.set(key(e.topic, e.partition), e.offset)
   }
 
   private async commitPositions (keys: string[]): Promise<void> {
@@ -441,7 +456,7 @@ export class EmbeddedConsumer {
       const pos = this.positions.get(k)
       if (tp !== undefined && pos !== undefined && this.lastCommitted.get(k) !== pos) entries.push({ ...tp, offset: pos })
     }
-    if (entries.length > 0) await this.commit(entries)
+    if (entries.length > 0) await this.commitExisting(entries)
   }
 
   private async autoCommitNow (): Promise<void> {

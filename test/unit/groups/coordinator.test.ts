@@ -131,6 +131,20 @@ describe('group coordinator', () => {
     expect(again.listGroups().map(g => g.groupId)).toEqual(['g'])
   })
 
+  it('deleting a topic drops its committed offsets (durably) and its partitions from assignments', async () => {
+    const { store, groups } = await setup({ gone: 2, kept: 1 })
+    const c = consumer(groups)
+    await c.subscribe({ topics: ['gone', 'kept'] })
+    await c.commit([{ topic: 'gone', partition: 0, offset: 3 }, { topic: 'kept', partition: 0, offset: 1 }])
+    await store.deleteTopic('gone')
+    await groups.topicsChanged()
+    expect(keys(c.assignment())).toEqual(['kept-0'])
+    expect(groups.groupOffsets('g').map(o => o.topic)).toEqual(['kept'])
+    await groups.close()
+    const again = await EmbeddedGroups.open({ store: await temp!.reopen(), clock })
+    expect(again.coordinator.offsets.groupOffsets('g').map(o => `${o.topic}:${o.offset}`)).toEqual(['kept:1'])
+  })
+
   it('a group never hands one partition to two members and every group sees every record', async () => {
     const { store, groups } = await setup({ t: 4 })
     for (let p = 0; p < 4; p++) await produce(store, 't', p, 3)
