@@ -291,3 +291,22 @@ describe('consumer groups over HTTP', () => {
     expect(small.map(r => r.offset)).toEqual([1])
   })
 })
+
+describe('schema formats through the serde registry', () => {
+  it('an avro instance reads Avro records in Avro JSON; a binary instance sees the wire-format bytes', async () => {
+    const h = await start()
+    const AVRO = 'application/vnd.kafka.avro.v2+json'
+    const schema = JSON.stringify({ type: 'record', name: 'User', fields: [{ name: 'name', type: 'string' }, { name: 'age', type: ['null', 'int'], default: null }] })
+    const produced = await h.call('POST', '/topics/users', { headers: { 'content-type': AVRO }, body: { value_schema: schema, records: [{ value: { name: 'ann', age: { int: 31 } } }] } })
+    expect(produced.status, produced.text).toBe(200)
+    const p = await createInstance(h, 'gavro', { format: 'avro', 'auto.offset.reset': 'earliest' })
+    await h.call('POST', `${p}/subscription`, { body: { topics: ['users'] } })
+    expect((await h.call('GET', `${p}/records?timeout=10`, { headers: { accept: JSON_V2 } })).status).toBe(406)
+    const got = await drain(h, p, 1, AVRO)
+    expect(got.map(r => [r.key, r.value])).toEqual([[null, { name: 'ann', age: { int: 31 } }]])
+    const b = await createInstance(h, 'gbin', { 'auto.offset.reset': 'earliest' })
+    await h.call('POST', `${b}/subscription`, { body: { topics: ['users'] } })
+    const raw = Buffer.from((await drain(h, b, 1, BINARY))[0]!.value as string, 'base64')
+    expect(raw[0]).toBe(0) // Confluent wire format: magic byte, then the schema id
+  })
+})
