@@ -147,6 +147,7 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
     // The engine refuses batches over max.message.bytes, and over segment.bytes (a batch never spans segments).
     const maxBytes = Math.min(desc.config['max.message.bytes'], desc.config['segment.bytes'])
     const logAppendTime = desc.config['message.timestamp.type'] === 'LogAppendTime'
+    const compacted = desc.config['cleanup.policy'] !== 'delete'
     const now = this.clock.now()
 
     // Check everything before writing anything: a bad record fails the request, never half of it.
@@ -158,6 +159,11 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
       const p = r.partition ?? options.partition ?? this.options.partitioner.partition(topic, r.key, numPartitions)
       if (!Number.isInteger(p) || p < 0 || p >= numPartitions) {
         throw new KrestError('PARTITION_NOT_FOUND', `Partition ${p} of topic ${topic} not found (the topic has ${numPartitions}).`, { details: { topic, partition: p } })
+      }
+      if (compacted && r.key === null) {
+        throw new KrestError('INVALID_RECORD',
+          `Record ${i} has no key, but topic ${topic} is compacted (cleanup.policy=${desc.config['cleanup.policy']}) and keeps records by key.`,
+          { details: { topic, index: i } })
       }
       const timestamp = r.timestamp ?? now
       const input: RecordInput = r.headers === undefined || r.headers.length === 0

@@ -291,6 +291,24 @@ describe('v2 produce errors: 4xx in Confluent shape, nothing written', () => {
     expect((many.body as { offsets: { offset: number }[] }).offsets.map(o => o.offset)).toEqual(Array.from({ length: 50 }, (_, i) => i))
   })
 
+  it('400/40002 for a record without a key on a compacted topic, with nothing written', async () => {
+    h = await startHarness()
+    await h.gateway.store.createTopic('t', { partitions: 2, configs: { 'cleanup.policy': 'compact' } })
+    const res = await h.call('POST', '/topics/t', { body: { records: [{ key: b64('k'), value: b64('x') }, { value: b64('no key') }] }, headers: { 'content-type': BINARY } })
+    expect(res.status).toBe(400)
+    expect(res.body).toMatchObject({ error_code: 40002 })
+    expect((res.body as { message: string }).message).toMatch(/Record 1 has no key.*compacted/)
+    expect(await endOffsets(h)).toEqual([0, 0])
+  })
+
+  it('422/42206 for an invalid topic name, creating nothing', async () => {
+    const harness = await setup()
+    const res = await harness.call('POST', '/topics/bad%20name!', { body: { records: [{ value: b64('x') }] }, headers: { 'content-type': BINARY } })
+    expect(res.status).toBe(422)
+    expect((res.body as { error_code: number }).error_code).toBe(42206)
+    expect(harness.gateway.store.hasTopic('bad name!')).toBe(false)
+  })
+
   it('413 for a body over request.body.max.bytes', async () => {
     const harness = await setup({ 'request.body.max.bytes': 2048 })
     const res = await harness.call('POST', '/topics/t', { body: { records: [{ value: Buffer.alloc(4000).toString('base64') }] }, headers: { 'content-type': BINARY } })
