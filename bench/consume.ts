@@ -259,6 +259,38 @@ async function main (): Promise<void> {
     `(negative: the fetch answered before the produce ack reached the client)`)
   out.push(`  produce sent → fetch response: p50 ${percentile(sendToDelivery, 0.5).toFixed(2)} ms, p99 ${percentile(sendToDelivery, 0.99).toFixed(2)} ms; target p99 ≤ 10 ms: ${percentile(sendToDelivery, 0.99) <= 10 ? 'met' : 'NOT met'}`)
 
+  // Many parked consumers (one per group, so each gets the record): time from produce sent to each response.
+  const parked = Number(process.env.BENCH_PARKED ?? 100)
+  if (parked > 0) {
+    await call(pool, 'POST', '/topics/wake-many', { records: [{ value: 'AA==' }] }) // auto-create, 1 partition
+    const manyPool = new Pool(`http://127.0.0.1:${ready.port}`, { connections: parked + 2 })
+    const paths: string[] = []
+    for (let i = 0; i < parked; i++) paths.push(await newInstance(manyPool, `many-${i}`, 'binary', ['wake-many'], 'latest'))
+    const all: number[] = []
+    const lastOfRound: number[] = []
+    const rounds = Number(process.env.BENCH_PARKED_ROUNDS ?? 30)
+    for (let round = 0; round < rounds + 3; round++) {
+      const times: number[] = []
+      const fetches = paths.map(async path => {
+        const res = await manyPool.request({ method: 'GET', path: `${path}/records?timeout=10000`, headers: { accept: BINARY } })
+        await res.body.text()
+        times.push(performance.now())
+      })
+      await new Promise(resolve => setTimeout(resolve, 30)) // let every fetch park
+      const sent = performance.now()
+      const res = await producer.request({ method: 'POST', path: '/topics/wake-many', headers: { 'content-type': BINARY }, body })
+      await res.body.text()
+      await Promise.all(fetches)
+      if (round >= 3) {
+        for (const t of times) all.push(t - sent)
+        lastOfRound.push(Math.max(...times) - sent)
+      }
+    }
+    out.push(`long-poll wake-up, ${parked} parked consumers (${rounds} rounds): produce sent → each fetch response p50 ${percentile(all, 0.5).toFixed(2)} ms, ` +
+      `p99 ${percentile(all, 0.99).toFixed(2)} ms; all ${parked} answered within p50 ${percentile(lastOfRound, 0.5).toFixed(2)} ms, p99 ${percentile(lastOfRound, 0.99).toFixed(2)} ms`)
+    await manyPool.close()
+  }
+
   await Promise.all([pool.close(), basePool.close(), producer.close()])
   child.send('stop')
   await new Promise(resolve => child.once('exit', resolve))

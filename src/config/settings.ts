@@ -72,6 +72,27 @@ export const settingDefinitions = {
     type: 'int', default: 5000, min: 0, max: MAX_INT, group: 'server',
     doc: 'How long a graceful shutdown (SIGTERM/SIGINT) waits for in-flight requests before closing connections.',
   },
+  // ---- limits that protect the process (issue 7) ---------------------------------------------------------------
+  'produce.max.records': {
+    type: 'int', default: 10000, min: 1, max: 10000000, group: 'server',
+    doc: 'Most records in one v2 produce request; more gets 413 with nothing written.',
+  },
+  'request.headers.timeout.ms': {
+    type: 'int', default: 10000, min: 1, max: MAX_INT, group: 'server',
+    doc: 'Time a client has to send a complete request line and headers; slower clients (slowloris) get 408 and are disconnected.',
+  },
+  'request.timeout.ms': {
+    type: 'int', default: 0, min: 0, max: MAX_INT, group: 'server',
+    doc: 'Time a client has to send a whole request, body included; slower ones get 408. 0 (the default): no limit, because v3 streaming produce requests stay open for streaming.connection.max.duration.ms; stalled bodies are still cut by connections.max.idle.ms.',
+  },
+  'connections.max.idle.ms': {
+    type: 'int', default: 120000, min: 1, max: MAX_INT, group: 'server',
+    doc: 'A connection on which nothing is sent or received for this long is closed (also mid-request). Keep it above consumer.request.timeout.ms so long polls are not cut.',
+  },
+  'connections.keepalive.timeout.ms': {
+    type: 'int', default: 30000, min: 1, max: MAX_INT, group: 'server',
+    doc: 'How long an idle keep-alive connection is kept open between requests.',
+  },
   'log.level': {
     type: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], group: 'server',
     doc: 'Level of the structured (pino) log written to stdout.',
@@ -158,6 +179,18 @@ export const settingDefinitions = {
   'offsets.topic.num.partitions': {
     type: 'int', default: 50, min: 1, max: 1000, group: 'consumer',
     doc: 'Partitions of the internal compacted topic __consumer_offsets holding committed offsets (Kafka\'s default 50). Only used when the topic is first created.',
+  },
+  'consumer.instances.max': {
+    type: 'int', default: 1000, min: 1, max: 1000000, group: 'consumer',
+    doc: 'Most v2 consumer instances on this server; creating one more gets 429 until some are deleted or expire.',
+  },
+  'consumer.instances.per.group.max': {
+    type: 'int', default: 100, min: 1, max: 1000000, group: 'consumer',
+    doc: 'Most v2 consumer instances in one consumer group on this server; one more gets 429.',
+  },
+  'consumer.long.polls.max': {
+    type: 'int', default: 1000, min: 1, max: 1000000, group: 'consumer',
+    doc: 'Most records GETs waiting for data at once; one more gets 503 at once (retry later).',
   },
   // ---- schema registry --------------------------------------------------------------------------------------
   'schema.registry.port': {

@@ -10,6 +10,7 @@ import type { ApiPlugin, AppDeps } from './deps.js'
 import { installContentTypeParsers } from './plugins/content-types.js'
 import { installErrorHandler } from './plugins/error-handler.js'
 import { installNegotiation } from './plugins/negotiation.js'
+import { applyConnectionLimits, connectionLimitsFrom, hardenedServerOptions } from './server-options.js'
 import { loadSchemas } from './schemas.js'
 import { v2RootPlugin } from './routes/v2/root.js'
 import { v2TopicsPlugin } from './routes/v2/topics.js'
@@ -57,11 +58,14 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? { level: config['log.level'] },
     bodyLimit,
+    // Router errors as {error_code, message}; path parameters up to 2048 characters (issue 7).
+    ...hardenedServerOptions(),
     // Confluent's JSON binding is strict: unknown fields are an error (400), not silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
     forceCloseConnections: 'idle',
     return503OnClosing: true,
   })
+  applyConnectionLimits(app.server, connectionLimitsFrom(config))
   installErrorHandler(app, bodyLimit)
   installContentTypeParsers(app)
   installNegotiation(app)
