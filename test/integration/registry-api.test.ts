@@ -169,6 +169,18 @@ describe('schema registry HTTP API', () => {
     expect((await c.post('/subjects/js-num', { schemaType: 'JSON', schema: '{ "type" : "number" }' })).body).toMatchObject({ version: 2, schemaType: 'JSON' })
   })
 
+  it('IMPORT mode takes ids and versions as given; READWRITE refuses ids', async () => {
+    expect((await c.put('/mode/imported', { mode: 'IMPORT' })).body).toEqual({ mode: 'IMPORT' })
+    expect((await c.register('imported', '"float"', { id: 5000, version: 3 })).body).toEqual({ id: 5000 })
+    expect((await c.get('/subjects/imported/versions/3')).body).toMatchObject({ id: 5000, version: 3, schema: '"float"' })
+    expect((await c.register('imported', '"double"', { id: 5000, version: 4 })).body).toMatchObject({ error_code: 42207 })
+    expect((await c.put('/mode/basic-value', { mode: 'IMPORT' })).body).toMatchObject({ error_code: 42205 })
+    await c.put('/mode/imported', { mode: 'READWRITE' })
+    expect((await c.register('imported', '"double"', { id: 6000 })).body).toMatchObject({ error_code: 42205 })
+    // new ids continue above imported ones
+    expect(((await c.register('after-import', '"double"')).body as { id: number }).id).toBeGreaterThan(5000)
+  })
+
   it('content negotiation and request content types', async () => {
     const javaAccept = 'text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2'
     expect((await c.get('/subjects', { accept: javaAccept })).contentType).toContain(V1)

@@ -140,4 +140,20 @@ describe('consumers with avro / jsonschema format', () => {
     expect(records[0]?.value).toEqual({ name: 'zed', age: { int: 9 }, tags: [] })
     await h.call('DELETE', base, { headers: { 'content-type': V2 } })
   })
+
+  it('jsonschema consumers get the JSON back', async () => {
+    const schema = JSON.stringify({ type: 'object', properties: { n: { type: 'integer' } } })
+    expect((await h.call('POST', '/topics/cons-json', { headers: { 'content-type': JSONSCHEMA }, body: { value_schema: schema, records: [{ value: { n: 7 } }] } })).status).toBe(200)
+    expect((await h.call('POST', '/consumers/reg-g2', { headers: { 'content-type': V2 }, body: { name: 'c2', format: 'jsonschema', 'auto.offset.reset': 'earliest' } })).status).toBe(200)
+    const base = '/consumers/reg-g2/instances/c2'
+    await h.call('POST', `${base}/subscription`, { headers: { 'content-type': V2 }, body: { topics: ['cons-json'] } })
+    let records: Array<{ value: unknown }> = []
+    for (let i = 0; i < 20 && records.length === 0; i++) {
+      const res = await h.call('GET', `${base}/records?timeout=500`, { headers: { accept: JSONSCHEMA } })
+      expect(res.status).toBe(200)
+      records = res.body as Array<{ value: unknown }>
+    }
+    expect(records[0]?.value).toEqual({ n: 7 })
+    await h.call('DELETE', base, { headers: { 'content-type': V2 } })
+  })
 })
