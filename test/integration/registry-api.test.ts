@@ -76,6 +76,8 @@ describe('schema registry HTTP API', () => {
     expectErr(await c.get('/mode/codes'), 404, 40409)
     expectErr(await c.register('bad\tsubject', '"int"'), 422, 42208)
     expectErr(await c.get('/no/such/route'), 404, 404)
+    expectErr(await c.call('PUT', '/subjects/codes/versions', { schema: '"int"' }), 405, 405)
+    expectErr(await c.call('DELETE', '/schemas/types'), 405, 405)
     // unknown body fields are ignored
     expect((await c.post('/subjects/codes/versions', { schema: '"string"', metadata: null, ruleSet: null, whatever: 1 })).status).toBe(200)
   })

@@ -437,9 +437,19 @@ export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutes
   })
 }
 
+/** Paths this plugin serves (any method), to tell a wrong method (405) from an unknown path (404). */
+const ROUTE_PATTERNS: RegExp[] = [
+  '/', '/contexts', '/schemas', '/schemas/types', '/schemas/ids/:p', '/schemas/ids/:p/schema', '/schemas/ids/:p/subjects',
+  '/schemas/ids/:p/versions', '/subjects', '/subjects/:p', '/subjects/:p/versions', '/subjects/:p/versions/:p',
+  '/subjects/:p/versions/:p/schema', '/subjects/:p/versions/:p/referencedby', '/config', '/config/:p', '/mode', '/mode/:p',
+  '/compatibility/subjects/:p/versions', '/compatibility/subjects/:p/versions/:p'
+].map((p) => new RegExp(`^${p.replace(/:p/g, '[^/]+')}/?$`))
+
 /** 404/405 in the registry's shape, for a listener that serves only the registry. */
 export function registryNotFoundHandler (request: FastifyRequest, reply: FastifyReply): void {
-  void reply.code(404).type(REGISTRY_V1_JSON).send({ error_code: 404, message: HTTP_TEXT[404] })
+  const path = request.url.split('?')[0] ?? ''
+  const status = ROUTE_PATTERNS.some((re) => re.test(path)) ? 405 : 404
+  void reply.code(status).type(REGISTRY_V1_JSON).send({ error_code: status, message: HTTP_TEXT[status] })
 }
 
 /** The registry API as one of the gateway's `apiPlugins` (mounted on the REST port when a registry is configured). */
