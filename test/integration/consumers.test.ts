@@ -148,6 +148,14 @@ describe('consumer groups over HTTP', () => {
     expect(partitionsOf((await h.call('GET', `${p}/assignments`)).body)).toEqual(['logs-a-0', 'logs-b-0', 'logs-b-1'])
     await produce(h, 'logs-b', [{ value: 'late' }], 1)
     expect((await drain(h, p, 1)).map(r => [r.topic, r.value])).toEqual([['logs-b', 'late']])
+    // partition growth (v3 PATCH) rebalances at once too
+    const cid = h.gateway.backend.metadata.clusterId
+    const grown = await h.call('PATCH', `/v3/clusters/${cid}/topics/logs-a`, { body: { partitions_count: 2 }, headers: { 'content-type': 'application/json' } })
+    expect(grown.status).toBe(200)
+    expect(partitionsOf((await h.call('GET', `${p}/assignments`)).body)).toEqual(['logs-a-0', 'logs-a-1', 'logs-b-0', 'logs-b-1'])
+    // committed offsets of the current assignment when neither a body nor a query names partitions
+    await h.call('POST', `${p}/offsets`)
+    expect((await h.call('GET', `${p}/offsets`)).body).toEqual({ offsets: [{ topic: 'logs-a', partition: 0, offset: 0, metadata: '' }, { topic: 'logs-a', partition: 1, offset: 0, metadata: '' }, { topic: 'logs-b', partition: 0, offset: 0, metadata: '' }, { topic: 'logs-b', partition: 1, offset: 1, metadata: '' }] })
   })
 
   it('manual assignment with seeks by offset, timestamp, beginning and end', async () => {
