@@ -219,12 +219,20 @@ const COMPATIBLE = new Set([
   'ADDITIONAL_ITEMS_ADDED', 'ADDITIONAL_ITEMS_EXTENDED',
   'ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL', 'ITEM_ADDED_TO_CLOSED_CONTENT_MODEL',
   'ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL', 'ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL',
-  'ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL', 'ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL'
+  'ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL', 'ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL',
+  'PROPERTY_NAMES_REMOVED', 'CONTAINS_REMOVED', 'MIN_CONTAINS_REMOVED', 'MAX_CONTAINS_REMOVED', 'IF_REMOVED', 'THEN_REMOVED', 'ELSE_REMOVED',
+  'DEPENDENT_SCHEMAS_REMOVED', 'UNEVALUATED_PROPERTIES_REMOVED', 'UNEVALUATED_ITEMS_REMOVED'
 ])
 
 export function isCompatibleDifference (d: JsonDifference): boolean {
   return COMPATIBLE.has(d.type)
 }
+
+const OTHER_KEYWORDS: Array<[string, string]> = [
+  ['propertyNames', 'PROPERTY_NAMES'], ['contains', 'CONTAINS'], ['minContains', 'MIN_CONTAINS'], ['maxContains', 'MAX_CONTAINS'],
+  ['if', 'IF'], ['then', 'THEN'], ['else', 'ELSE'], ['dependentSchemas', 'DEPENDENT_SCHEMAS'],
+  ['unevaluatedProperties', 'UNEVALUATED_PROPERTIES'], ['unevaluatedItems', 'UNEVALUATED_ITEMS']
+]
 
 const ANNOTATIONS = new Set(['title', 'description', '$id', 'id', '$schema', 'default', 'examples', '$comment', 'definitions', '$defs', 'readOnly', 'writeOnly', 'deprecated'])
 
@@ -373,6 +381,13 @@ class Differ {
     }
     if (has('object')) this.compareObject(o, u, path, out)
     if (has('array')) this.compareArray(o, u, path, out)
+
+    // keywords without a finer rule: dropping one only widens; any other change is treated as incompatible
+    for (const [k, name] of OTHER_KEYWORDS) {
+      if (!(k in on) && !(k in un)) continue
+      if (!(k in un)) out.push({ type: `${name}_REMOVED`, path })
+      else if (!(k in on) || sortedJson(on[k]) !== sortedJson(un[k])) out.push({ type: `${name}_CHANGED`, path })
+    }
 
     if ('not' in on || 'not' in un) {
       if (!('not' in un)) out.push({ type: 'NOT_TYPE_REMOVED', path })

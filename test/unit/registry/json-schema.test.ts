@@ -50,4 +50,11 @@ describe('JSON Schema parsing', () => {
     expect(jsonSchemaDiff(tree({}), tree({}))).toEqual([])
     expect(jsonSchemaDiff(tree({}), tree({ x: { type: 'string' } })).map((d) => d.type)).toContain('OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL')
   })
+
+  it('treats changes to keywords without a finer rule as incompatible, their removal as compatible', () => {
+    const base = parse({ type: 'object' })
+    const named = parse({ type: 'object', propertyNames: { pattern: '^[a-z]+$' } })
+    expect(jsonSchemaDiff(base, named).map((d) => d.type)).toEqual(['PROPERTY_NAMES_CHANGED'])
+    expect(jsonSchemaDiff(named, base).map((d) => d.type)).toEqual(['PROPERTY_NAMES_REMOVED'])
+  })
 })
