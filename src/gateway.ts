@@ -12,6 +12,7 @@ import { EmbeddedGroups } from './groups/embedded-groups.js'
 import { buildApp } from './http/app.js'
 import { ConsumerInstances } from './proxy/consumer-instances.js'
 import { buildRegistryApp } from './http/registry-app.js'
+import { connectionLimitsFrom } from './http/server-options.js'
 import { LogJournal } from './registry/log-journal.js'
 import { SchemaRegistry } from './registry/registry.js'
 import { FormatRegistry } from './serde/registry.js'
@@ -89,6 +90,9 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
       requestTimeoutMs: config['consumer.request.timeout.ms'],
       requestMaxBytes: config['consumer.request.max.bytes'],
       fetchMinBytes: config['fetch.min.bytes'],
+      maxInstances: config['consumer.instances.max'],
+      maxInstancesPerGroup: config['consumer.instances.per.group.max'],
+      maxConcurrentPolls: config['consumer.long.polls.max'],
       serverId: config.id,
       logger: storageLogger,
     })
@@ -106,7 +110,7 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
     const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
     let registryUrl: string | undefined
     if (config['schema.registry.port'] >= 0) {
-      registryApp = await buildRegistryApp({ registry, logger: options.logger ?? { level: config['log.level'] }, bodyLimit: config['request.body.max.bytes'] })
+      registryApp = await buildRegistryApp({ registry, logger: options.logger ?? { level: config['log.level'] }, bodyLimit: config['request.body.max.bytes'], connectionLimits: connectionLimitsFrom(config) })
       await registryApp.listen({ host: config.host, port: config['schema.registry.port'] })
       const ra = registryApp.server.address() as AddressInfo
       registryUrl = `http://${ra.family === 'IPv6' ? `[${ra.address}]` : ra.address}:${ra.port}`
