@@ -14,11 +14,13 @@ declare module 'fastify' {
 }
 
 export function installNegotiation (app: FastifyInstance): void {
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback style (not async): this runs on every request, and a promise per request is measurable at produce rates.
+  app.addHook('onRequest', (request, reply, done) => {
     const offers = request.routeOptions.config.produces
-    if (offers === undefined) return
+    if (offers === undefined) { done(); return }
     const chosen = negotiate(request.headers.accept, offers)
-    if (chosen === undefined) throw notAcceptable()
+    if (chosen === undefined) { done(notAcceptable()); return }
     reply.type(chosen)
+    done()
   })
 }

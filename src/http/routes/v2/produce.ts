@@ -86,8 +86,9 @@ async function produce (deps: AppDeps, request: FastifyRequest, topic: string, p
 }
 
 /** Refuses a Content-Type that selects no embedded format (415) before the body is validated. */
-async function checkContentType (request: FastifyRequest, _reply: FastifyReply): Promise<void> {
-  if (produceFormat(request.headers['content-type']) === undefined) throw unsupportedMediaType()
+function checkContentType (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void {
+  if (produceFormat(request.headers['content-type']) === undefined) { done(unsupportedMediaType()); return }
+  done()
 }
 
 const produceConsumes = [
