@@ -143,6 +143,8 @@ describe('v3 topics', () => {
       [{ topic_name: 'cfgval', configs: [{ name: 'retention.ms', value: 'soon' }] }, 400, 40002],
       [{}, 422, 42206],
       [{ topic_name: 'x', unknown_field: 1 }, 400, 400],
+      [{ topic_name: 'ra1', replicas_assignments: { 0: [1] } }, 400, 40002],
+      [{ topic_name: 'ra2', replicas_assignments: { 0: [0, 0] } }, 400, 40002],
     ]
     for (const [body, status, code] of cases) {
       const res = await harness.call('POST', `${base}/topics`, { body, headers: JSON_CT })
@@ -156,7 +158,10 @@ describe('v3 topics', () => {
     expect(malformed.status).toBe(400)
     const wrongType = await harness.call('POST', `${base}/topics`, { raw: 'topic_name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
     expect(wrongType.status).toBe(415)
-    for (const name of ['rf', 'zero', 'cfg', 'cfgval', 'x']) expect(harness.gateway.store.hasTopic(name), name).toBe(false)
+    const assigned = await harness.call('POST', `${base}/topics`, { body: { topic_name: 'ra', replicas_assignments: { 0: [0], 1: [0] } }, headers: JSON_CT })
+    expect(assigned.status).toBe(201)
+    expect((assigned.body as { partitions_count: number }).partitions_count).toBe(2)
+    for (const name of ['rf', 'zero', 'cfg', 'cfgval', 'x', 'ra1', 'ra2']) expect(harness.gateway.store.hasTopic(name), name).toBe(false)
   })
 
   it('increases partitions with PATCH; a decrease or same count is 400/40002', async () => {

@@ -1,3 +1,5 @@
+import { EMBEDDED_BROKER_ID } from '../../../backend/types.js'
+import { KrestError } from '../../../util/errors.js'
 import type { ApiPlugin } from '../../deps.js'
 import { V3_PRODUCES, errorResponses } from '../common.js'
 import { clusterParams, collection, topicParams, topicResource, v3Context } from './resources.js'
@@ -51,9 +53,15 @@ export const v3TopicsPlugin: ApiPlugin = {
       let replicationFactor = body.replication_factor ?? undefined
       if (body.replicas_assignments !== undefined) {
         // An explicit assignment decides both counts, as in Kafka.
-        const assignments = Object.values(body.replicas_assignments)
-        partitions = assignments.length
-        replicationFactor = assignments[0]?.length ?? replicationFactor
+        const entries = Object.entries(body.replicas_assignments)
+        entries.forEach(([partition, brokers], i) => {
+          if (partition !== String(i) || brokers.length === 0 || brokers.some(b => b !== EMBEDDED_BROKER_ID)) {
+            throw new KrestError('INVALID_REPLICATION_FACTOR',
+              `Invalid replicas_assignments: partitions must be numbered from 0 and placed on broker ${EMBEDDED_BROKER_ID}, the only broker.`)
+          }
+        })
+        partitions = entries.length
+        replicationFactor = Math.max(...entries.map(([, brokers]) => brokers.length))
       }
       const configs: Record<string, string> = {}
       for (const c of body.configs ?? []) if (c.value !== undefined && c.value !== null) configs[c.name] = c.value
