@@ -145,6 +145,9 @@ export class SchemaRegistry {
 
   // ------------------------------------------------------------------------------------------------ apply / write
 
+  /** The highest schema id ever assigned (ids are never reused). */
+  get maxSchemaId (): number { return this.maxId }
+
   /** Changes every time a journal record is applied; lets callers cache lookups safely. */
   get generation (): number { return this.applied }
 

@@ -43,6 +43,7 @@ describe('schema registry HTTP API', () => {
     expect(raw.body).toEqual(s1)
     expect((await c.get(`/schemas/ids/${id}`)).body).toEqual({ schema: JSON.stringify(s1) })
     expect((await c.get(`/schemas/ids/${id}/schema`)).body).toEqual(s1)
+    expect((await c.get(`/schemas/ids/${id}?subject=basic-value&fetchMaxId=true`)).body).toEqual({ schema: JSON.stringify(s1), subject: 'basic-value', version: 1, maxId: expect.any(Number) })
     expect((await c.get(`/schemas/ids/${id}/subjects`)).body).toEqual(['basic-other', 'basic-value'])
     expect((await c.get(`/schemas/ids/${id}/versions`)).body).toEqual([{ subject: 'basic-other', version: 1 }, { subject: 'basic-value', version: 1 }])
     const look = await c.post('/subjects/basic-value', { schema: JSON.stringify(s1) })

@@ -312,6 +312,7 @@ export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutes
       const v = reg.versionsForId(s.id, { deleted: true }).find((x) => x.subject === request.query.subject)
       if (v !== undefined) { view.subject = v.subject; view.version = v.version }
     }
+    if (bool(request.query.fetchMaxId)) view.maxId = reg.maxSchemaId
     return view
   })
 
