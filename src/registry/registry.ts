@@ -124,7 +124,6 @@ export class SchemaRegistry {
   private readonly identityById = new Map<number, string>()
   private readonly idByIdentity = new Map<string, number>()
   private writeChain: Promise<unknown> = Promise.resolve()
-  private opened = false
   private applied = 0
 
   private constructor (opts: SchemaRegistryOptions) {
@@ -137,11 +136,8 @@ export class SchemaRegistry {
   static async open (opts: SchemaRegistryOptions): Promise<SchemaRegistry> {
     const r = new SchemaRegistry(opts)
     await r.journal.replay((key, value) => { r.apply(key, value) })
-    r.opened = true
     return r
   }
-
-  get ready (): boolean { return this.opened }
 
   // ------------------------------------------------------------------------------------------------ apply / write
 
@@ -784,10 +780,5 @@ export class SchemaRegistry {
       if (!(err instanceof RegistryError) || (err.kind !== 'SUBJECT_NOT_FOUND' && err.kind !== 'SCHEMA_NOT_FOUND')) throw err
     }
     return (await this.register(subject, input)).id
-  }
-
-  /** Does the journal writer chain have nothing pending? Awaits the in-flight mutations. */
-  async settle (): Promise<void> {
-    await this.writeChain
   }
 }
