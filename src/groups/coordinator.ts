@@ -87,7 +87,10 @@ export class GroupCoordinator {
   private readonly store: TopicStoreView
   readonly offsets: OffsetStore
   private readonly logger: StorageLogger | undefined
+  private readonly clock: Clock
   private topicsKey = ''
+  /** When topic metadata was last read (clock ms). */
+  private snapshotAt = 0
   private topicCounts = new Map<string, { partitions: number, internal: boolean }>()
   /** Topics seen deleted whose committed offsets are still to be dropped. */
   private readonly deletedTopics = new Set<string>()
@@ -97,11 +100,13 @@ export class GroupCoordinator {
     this.store = options.store
     this.offsets = options.offsets
     this.logger = options.logger
+    this.clock = options.clock
     this.snapshotTopics()
   }
 
   /** Reads topic metadata; true when it changed since the last snapshot. */
   private snapshotTopics (): boolean {
+    this.snapshotAt = this.clock.now()
     const topics = this.store.listTopics()
     let key = ''
     for (const t of topics) key += `${t.name}:${t.partitions}${t.internal ? 'i' : ''},`
@@ -189,9 +194,12 @@ export class GroupCoordinator {
    * Re-reads topic metadata and rebalances every group whose subscribed topics or partition counts changed
    * (a topic matching a pattern was created, a subscribed topic grew or was deleted). Cheap when nothing changed.
    */
-  async refreshMetadata (): Promise<void> {
+  async refreshMetadata (options: { maxAgeMs?: number } = {}): Promise<void> {
     if (this.closed) return
-    if (this.snapshotTopics()) {
+    // With maxAgeMs (consumer polls), metadata read less than that long ago is trusted: topic changes made through
+    // the backend call refreshMetadata() at once anyway, so polls only need a periodic safety net.
+    const fresh = options.maxAgeMs !== undefined && this.clock.now() - this.snapshotAt < options.maxAgeMs
+    if (!fresh && this.snapshotTopics()) {
       const work: Promise<void>[] = []
       for (const g of this.groups.values()) {
         if (g.members.size === 0) continue

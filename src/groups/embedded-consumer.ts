@@ -26,6 +26,8 @@ function key (topic: string, partition: number): string {
 }
 
 const DEFAULT_AUTO_COMMIT_INTERVAL_MS = 5000
+/** How stale topic metadata may be when a poll starts (changes made through the backend apply at once). */
+const METADATA_MAX_AGE_MS = 1000
 
 export class EmbeddedConsumer {
   readonly groupId: string
@@ -288,7 +290,7 @@ export class EmbeddedConsumer {
     if (this.mode === 'none') {
       throw new KrestError('ILLEGAL_CONSUMER_STATE', 'Consumer is not subscribed to any topics or assigned any partitions')
     }
-    if (this.mode === 'subscribed') await this.deps.coordinator.refreshMetadata()
+    if (this.mode === 'subscribed') await this.deps.coordinator.refreshMetadata({ maxAgeMs: METADATA_MAX_AGE_MS })
     if (this.autoCommit && this.deps.clock.now() >= this.nextAutoCommitAt) await this.autoCommitNow()
 
     const deadline = Date.now() + Math.max(0, options.timeoutMs)

@@ -5,7 +5,8 @@ import type { ConsumerOptions, TopicPartition } from '../../../src/groups/types.
 import type { LogStore } from '../../../src/storage/index.js'
 import { openTempStore, type TempStore } from './real-store.js'
 
-const clock = { now: () => Date.now() }
+let now = 1_700_000_000_000
+const clock = { now: () => now }
 
 let temp: TempStore | undefined
 afterEach(async () => { await temp?.cleanup(); temp = undefined })
@@ -78,7 +79,8 @@ describe('group coordinator', () => {
     expect(keys(c.assignment())).toEqual(['orders-eu-0', 'orders-us-0', 'orders-us-1'])
     await store.addPartitions('orders-eu', 2)
     await produce(store, 'orders-eu', 1, 1)
-    // a poll refreshes metadata by itself too
+    // a poll refreshes metadata by itself too, once what it knows is older than a second
+    now += 1000
     const recs = await c.poll({ timeoutMs: 0, maxBytes: 1000, minBytes: 1 })
     expect(keys(c.assignment())).toContain('orders-eu-1')
     expect(recs.map(r => `${r.topic}-${r.partition}`)).toEqual(['orders-eu-1'])
