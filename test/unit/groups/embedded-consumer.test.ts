@@ -23,12 +23,11 @@ describe('embedded consumer', () => {
   it('a waiting poll returns when a record is appended, before its timeout', async () => {
     const { store, c } = await setup({ t: 2 })
     await c.subscribe({ topics: ['t'] })
-    const started = Date.now()
+    // a broken wake-up would only return [] after the 30 s timeout
     const pending = c.poll({ timeoutMs: 30_000, maxBytes: 1 << 20, minBytes: 1 })
     setTimeout(() => { void store.partition('t', 1).append([value('hello')]) }, 20)
     const got = await pending
     expect(got.map(r => r.value?.toString())).toEqual(['hello'])
-    expect(Date.now() - started).toBeLessThan(30_000)
   })
 
   it('returns [] after the timeout when nothing arrives, and an aborted poll returns at once', async () => {
