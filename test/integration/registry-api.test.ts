@@ -184,6 +184,26 @@ describe('schema registry HTTP API', () => {
     expect(((await c.register('after-import', '"double"')).body as { id: number }).id).toBeGreaterThan(5000)
   })
 
+  it('concurrent registrations get one id per distinct schema and gap-free versions', async () => {
+    const schemas = Array.from({ length: 6 }, (_, i) => ({ type: 'record', name: `C${i}`, fields: [{ name: 'f', type: 'int' }] }))
+    for (const subject of ['conc-0', 'conc-1', 'conc-2']) await c.put(`/config/${subject}`, { compatibility: 'NONE' })
+    const results = await Promise.all(Array.from({ length: 36 }, async (_, k) => {
+      const schema = schemas[k % 6]
+      const subject = `conc-${k % 3}`
+      const r = await c.post(`/subjects/${subject}/versions`, { schema: JSON.stringify(schema) })
+      expect(r.status).toBe(200)
+      return { schema: k % 6, id: (r.body as { id: number }).id }
+    }))
+    const idsBySchema = new Map<number, Set<number>>()
+    for (const r of results) idsBySchema.set(r.schema, (idsBySchema.get(r.schema) ?? new Set()).add(r.id))
+    for (const ids of idsBySchema.values()) expect(ids.size).toBe(1)
+    expect(new Set(results.map((r) => r.id)).size).toBe(6)
+    for (const subject of ['conc-0', 'conc-1', 'conc-2']) {
+      // each subject got two distinct schemas, each registered twice: versions 1 and 2, no gaps, no duplicates
+      expect((await c.get(`/subjects/${subject}/versions`)).body).toEqual([1, 2])
+    }
+  })
+
   it('content negotiation and request content types', async () => {
     const javaAccept = 'text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2'
     expect((await c.get('/subjects', { accept: javaAccept })).contentType).toContain(V1)
