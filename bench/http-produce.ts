@@ -24,7 +24,9 @@ import { startGateway } from '../src/gateway.js'
 import { KAFKA_MEDIA_TYPE } from '../src/http/media-types.js'
 
 const SELF = fileURLToPath(import.meta.url)
-const CONTENT_TYPE = 'application/vnd.kafka.json.v2+json'
+/** BENCH_FORMAT=json (default: values are JSON objects) or binary (values are base64 of the same JSON bytes). */
+const FORMAT = process.env.BENCH_FORMAT === 'binary' ? 'binary' : 'json'
+const CONTENT_TYPE = `application/vnd.kafka.${FORMAT}.v2+json`
 
 interface Ports { baseline: number, krest: number }
 interface CpuMessage { type: 'cpu', user: number, system: number, wall: number }
@@ -69,8 +71,9 @@ async function server (): Promise<void> {
 
 // ---- driver -------------------------------------------------------------------------------------------------
 
-function record (i: number): { value: { id: number, name: string, payload: string } } {
-  return { value: { id: i, name: `user-${i % 1000}`, payload: 'x'.repeat(60) } }
+function record (i: number): { value: unknown } {
+  const value = { id: i, name: `user-${i % 1000}`, payload: 'x'.repeat(60) }
+  return { value: FORMAT === 'json' ? value : Buffer.from(JSON.stringify(value)).toString('base64') }
 }
 
 interface RunResult { rps: number, p99: number, cpuPct: number, errors: number }
@@ -106,7 +109,7 @@ async function main (): Promise<void> {
   }
 
   const out: string[] = []
-  out.push(`HTTP produce benchmark: ${connections} connections, ${duration} s per run, median of ${runs} runs; ` +
+  out.push(`HTTP produce benchmark (${FORMAT} format, ~90-byte values): ${connections} connections, ${duration} s per run, median of ${runs} runs; ` +
     `server ${pin ? 'pinned to core 1, load generator to core 0 (if started with taskset -c 0)' : 'NOT pinned (taskset missing)'}; ` +
     `flush policy log.flush.interval.ms=${process.env.KREST_LOG_FLUSH_INTERVAL_MS ?? '0 (fsync before ack)'}`)
 

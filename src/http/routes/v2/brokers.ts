@@ -6,7 +6,7 @@ export const v2BrokersPlugin: ApiPlugin = {
   register (app, deps) {
     app.get('/brokers', {
       config: { produces: V2_PRODUCES },
-      schema: { operationId: 'listBrokersV2', tags: ['v2'], summary: 'Broker ids', response: { 200: { $ref: 'V2BrokerList#' }, ...errorResponses } },
+      schema: { operationId: 'listBrokersV2', tags: ['v2'], produces: V2_PRODUCES, summary: 'Broker ids', response: { 200: { $ref: 'V2BrokerList#' }, ...errorResponses } },
     }, async () => ({ brokers: deps.backend.metadata.brokers().map(b => b.brokerId) }))
   },
 }

@@ -21,12 +21,12 @@ export const v2TopicsPlugin: ApiPlugin = {
 
     app.get('/topics', {
       config: { produces: V2_PRODUCES },
-      schema: { operationId: 'listTopicsV2', tags: ['v2'], summary: 'Topic names (internal topics hidden)', response: { 200: { $ref: 'V2TopicNames#' }, ...errorResponses } },
+      schema: { operationId: 'listTopicsV2', tags: ['v2'], produces: V2_PRODUCES, summary: 'Topic names (internal topics hidden)', response: { 200: { $ref: 'V2TopicNames#' }, ...errorResponses } },
     }, async () => (await backend.admin.listTopics()).map(t => t.name))
 
     app.get<{ Params: TopicParams }>('/topics/:topic', {
       config: { produces: V2_PRODUCES },
-      schema: { operationId: 'getTopicV2', tags: ['v2'], summary: 'Topic metadata with all effective configs', params: topicParams, response: { 200: { $ref: 'V2Topic#' }, ...errorResponses } },
+      schema: { operationId: 'getTopicV2', tags: ['v2'], produces: V2_PRODUCES, summary: 'Topic metadata with all effective configs', params: topicParams, response: { 200: { $ref: 'V2Topic#' }, ...errorResponses } },
     }, async request => {
       const topic = await backend.admin.describeTopic(request.params.topic)
       const entries = await backend.admin.describeTopicConfigs(topic.name)
@@ -37,12 +37,12 @@ export const v2TopicsPlugin: ApiPlugin = {
 
     app.get<{ Params: TopicParams }>('/topics/:topic/partitions', {
       config: { produces: V2_PRODUCES },
-      schema: { operationId: 'listPartitionsV2', tags: ['v2'], summary: 'Partitions of a topic', params: topicParams, response: { 200: { $ref: 'V2PartitionList#' }, ...errorResponses } },
+      schema: { operationId: 'listPartitionsV2', tags: ['v2'], produces: V2_PRODUCES, summary: 'Partitions of a topic', params: topicParams, response: { 200: { $ref: 'V2PartitionList#' }, ...errorResponses } },
     }, async request => (await backend.admin.describeTopic(request.params.topic)).partitions.map(v2Partition))
 
     app.get<{ Params: PartitionParams }>('/topics/:topic/partitions/:partition', {
       config: { produces: V2_PRODUCES },
-      schema: { operationId: 'getPartitionV2', tags: ['v2'], summary: 'One partition', params: partitionParams, response: { 200: { $ref: 'V2Partition#' }, ...errorResponses } },
+      schema: { operationId: 'getPartitionV2', tags: ['v2'], produces: V2_PRODUCES, summary: 'One partition', params: partitionParams, response: { 200: { $ref: 'V2Partition#' }, ...errorResponses } },
     }, async request => {
       const { topic, partition } = request.params
       const p = (await backend.admin.describeTopic(topic)).partitions[partition]
@@ -52,7 +52,7 @@ export const v2TopicsPlugin: ApiPlugin = {
 
     app.get<{ Params: PartitionParams }>('/topics/:topic/partitions/:partition/offsets', {
       config: { produces: V2_PRODUCES },
-      schema: { operationId: 'getPartitionOffsetsV2', tags: ['v2'], summary: 'Earliest offset and next offset to be written', params: partitionParams, response: { 200: { $ref: 'V2PartitionOffsets#' }, ...errorResponses } },
+      schema: { operationId: 'getPartitionOffsetsV2', tags: ['v2'], produces: V2_PRODUCES, summary: 'Earliest offset and next offset to be written', params: partitionParams, response: { 200: { $ref: 'V2PartitionOffsets#' }, ...errorResponses } },
     }, async request => {
       const o = await backend.metadata.partitionOffsets(request.params.topic, request.params.partition)
       return { beginning_offset: o.logStartOffset, end_offset: o.highWatermark }
