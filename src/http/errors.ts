@@ -54,6 +54,10 @@ export const errorTable: Partial<Record<KrestErrorCode, HttpErrorMapping>> = {
   CONSUMER_GROUP_NOT_FOUND: { status: 404, errorCode: 404 },
   CONSUMER_NOT_FOUND: { status: 404, errorCode: 404 },
   CONSUMER_LAG_NOT_FOUND: { status: 404, errorCode: 404 },
+  // limits that protect the process (issue 7)
+  REQUEST_TOO_LARGE: { status: 413, errorCode: 413 },
+  LIMIT_EXCEEDED: { status: 429, errorCode: 429 },
+  OVERLOADED: { status: 503, errorCode: 503 },
 }
 
 /** What an unknown domain code turns into: a non-retriable server error, never a crash. */

@@ -28,6 +28,12 @@ export interface ConsumerInstancesOptions {
   fetchMinBytes: number
   /** `id`: goes into generated instance names. */
   serverId?: string
+  /** `consumer.instances.max`: most instances on this server (one more: 429). Unlimited when absent. */
+  maxInstances?: number
+  /** `consumer.instances.per.group.max`: most instances in one group (one more: 429). Unlimited when absent. */
+  maxInstancesPerGroup?: number
+  /** `consumer.long.polls.max`: most records fetches in progress at once (one more: 503). Unlimited when absent. */
+  maxConcurrentPolls?: number
   /** How often idle instances are looked for (Confluent: every second). */
   expiryCheckIntervalMs?: number
   logger?: StorageLogger | undefined
@@ -81,6 +87,8 @@ export interface CommitRequestEntry {
   metadata?: string | undefined
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
 const FORMATS: readonly EmbeddedFormatName[] = ['binary', 'json', 'avro', 'jsonschema', 'protobuf']
 const FETCH_MIN_BYTES_MAX = 10_000_000
 
@@ -116,6 +124,8 @@ export class ConsumerInstances {
   private readonly options: ConsumerInstancesOptions
   private timer: NodeJS.Timeout | undefined
   private closed = false
+  /** Records fetches in progress (waiting for their instance or for data). */
+  private polling = 0
 
   constructor (options: ConsumerInstancesOptions) {
     this.options = options
@@ -176,9 +186,22 @@ export class ConsumerInstances {
     const server = this.options.serverId ?? ''
     const id = request.name ?? `rest-consumer-${server === '' ? '' : server + '-'}${randomUUID()}`
     if (id === '') throw new KrestError('INVALID_CONSUMER_CONFIG', 'Invalid consumer instance name: it must not be empty')
+    // A lone UTF-16 surrogate (JSON allows "\ud800") has no UTF-8 form: it cannot go into base_uri (issue 7).
+    if (LONE_SURROGATE.test(id)) throw new KrestError('INVALID_CONSUMER_CONFIG', 'Invalid consumer instance name: it is not valid Unicode (lone surrogate)')
     const k = instanceKey(group, id)
     if (this.instances.has(k)) {
       throw new KrestError('CONSUMER_INSTANCE_EXISTS', `Consumer with specified consumer ID already exists in the specified consumer group.`)
+    }
+    const { maxInstances, maxInstancesPerGroup } = this.options
+    if (maxInstances !== undefined && this.instances.size >= maxInstances) {
+      throw new KrestError('LIMIT_EXCEEDED', `Too many consumer instances: this server holds at most ${maxInstances} (consumer.instances.max). Delete unused instances or let them expire.`)
+    }
+    if (maxInstancesPerGroup !== undefined) {
+      let inGroup = 0
+      for (const i of this.instances.values()) if (i.group === group) inGroup++
+      if (inGroup >= maxInstancesPerGroup) {
+        throw new KrestError('LIMIT_EXCEEDED', `Too many consumer instances in group ${group}: at most ${maxInstancesPerGroup} (consumer.instances.per.group.max).`)
+      }
     }
     const consumer = this.options.groups.createConsumer({
       groupId: group,
@@ -350,6 +373,20 @@ export class ConsumerInstances {
   }
 
   private async fetchWith<T> (group: string, id: string, request: FetchRequest, render: (i: Instance, records: ConsumedRecord[]) => T): Promise<T> {
+    const max = this.options.maxConcurrentPolls
+    if (max !== undefined && this.polling >= max) {
+      this.find(group, id) // an unknown instance is still a 404
+      throw new KrestError('OVERLOADED', `Too many records requests in progress: at most ${max} (consumer.long.polls.max). Retry later.`)
+    }
+    this.polling++
+    try {
+      return await this.fetchOn(group, id, request, render)
+    } finally {
+      this.polling--
+    }
+  }
+
+  private async fetchOn<T> (group: string, id: string, request: FetchRequest, render: (i: Instance, records: ConsumedRecord[]) => T): Promise<T> {
     return await this.use(group, id, async i => {
       if (!sameReader(i.format, request.format)) {
         throw new KrestError('CONSUMER_FORMAT_MISMATCH', 'The requested embedded data format does not match the deserializer for this consumer instance')

@@ -43,6 +43,9 @@ export type KrestErrorCode =
   | 'VALUE_SCHEMA_MISSING'
   | 'INVALID_SCHEMA'
   | 'SCHEMA_REGISTRY_ERROR'
+  | 'REQUEST_TOO_LARGE'
+  | 'LIMIT_EXCEEDED'
+  | 'OVERLOADED'
 
 export class KrestError extends Error {
   readonly code: KrestErrorCode

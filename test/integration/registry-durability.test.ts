@@ -11,7 +11,7 @@ function client (harness: Harness): ReturnType<typeof registryClient> {
 
 describe('registry durability (_schemas replayed at start-up)', () => {
   it('keeps subjects, ids, versions, deletes, config and mode across restarts; ids are never reused', async () => {
-    h = await startHarness()
+    h = await startHarness({ 'log.flush.interval.ms': 1000 }) // a lax broker default must not weaken _schemas
     let c = client(h)
     const a = ((await c.register('orders-value', { type: 'record', name: 'Order', fields: [{ name: 'id', type: 'long' }] })).body as { id: number }).id
     const b = ((await c.register('orders-value', { type: 'record', name: 'Order', fields: [{ name: 'id', type: 'long' }, { name: 'note', type: 'string', default: '' }] })).body as { id: number }).id
@@ -24,6 +24,10 @@ describe('registry durability (_schemas replayed at start-up)', () => {
     await c.del('/subjects/scratch')
     await c.del('/subjects/scratch?permanent=true')
     expect(h.gateway.store.hasTopic('_schemas')).toBe(true)
+    const desc = h.gateway.store.describeTopic('_schemas')
+    expect(desc).toMatchObject({ partitions: 1, internal: true })
+    expect(desc.config['cleanup.policy']).toBe('compact')
+    expect(desc.config['flush.ms']).toBe(0)
 
     await h.restart()
     c = client(h)

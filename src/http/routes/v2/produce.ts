@@ -70,6 +70,10 @@ async function produce (deps: AppDeps, request: FastifyRequest, topic: string, p
   if (formatName === undefined) throw unsupportedMediaType()
   const format = deps.formats.get(formatName)
   const body = request.body as V2ProduceBody
+  const maxRecords = deps.config['produce.max.records']
+  if (body.records.length > maxRecords) {
+    throw new KrestError('REQUEST_TOO_LARGE', `Request has ${body.records.length} records, more than the limit of ${maxRecords} (produce.max.records). Nothing was written.`)
+  }
   const serializer = await format.serializer({
     topic,
     keySchema: body.key_schema ?? undefined,
@@ -104,7 +108,7 @@ export const v2ProducePlugin: ApiPlugin = {
       preValidation: checkContentType,
       schema: {
         operationId: 'produceToTopic',
-        tags: ['v2'],
+        tags: ['v2'], produces: V2_PRODUCES,
         summary: 'Produce records; the Content-Type selects the embedded format',
         description: 'A missing topic is created when auto.create.topics.enable is true (else 404/40401 at once). Records may carry headers and timestamp (krest extension).',
         consumes: produceConsumes,
@@ -119,7 +123,7 @@ export const v2ProducePlugin: ApiPlugin = {
       preValidation: checkContentType,
       schema: {
         operationId: 'produceToPartition',
-        tags: ['v2'],
+        tags: ['v2'], produces: V2_PRODUCES,
         summary: 'Produce records to one partition (a record\'s own partition field overrides the path)',
         consumes: produceConsumes,
         params: { type: 'object', required: ['topic', 'partition'], properties: { topic: topicParam, partition: partitionParam } },

@@ -1,0 +1,82 @@
+/**
+ * Regression tests for bugs the fuzz suite (test/fuzz) found, each named after what it broke (issue 7).
+ */
+import { request } from 'undici'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BINARY, V2, b64, startHarness } from './gateway-harness.js'
+import type { Harness } from './gateway-harness.js'
+
+let h: Harness
+
+beforeAll(async () => {
+  h = await startHarness()
+  const end = Date.now() + 20_000
+  while ((await h.call('GET', '/v3/clusters')).status === 503) {
+    if (Date.now() > end) throw new Error('gateway never became ready')
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+})
+
+afterAll(async () => {
+  await h?.close()
+})
+
+function expectErrorBody (body: unknown, code: number): void {
+  expect(body).toEqual({ error_code: code, message: expect.any(String) })
+}
+
+describe('issue 7 regressions', () => {
+  it('a path with malformed percent-encoding answers 400 {error_code, message}, not fastify\'s {error, code, statusCode}', async () => {
+    const r = await h.call('GET', '/subjects/%/versions')
+    expect(r.status).toBe(400)
+    expectErrorBody(r.body, 400)
+    const t = await h.call('POST', '/topics/%zz', { body: { records: [{ value: b64('x') }] }, headers: { 'content-type': BINARY } })
+    expect(t.status).toBe(400)
+    expectErrorBody(t.body, 400)
+  })
+
+  it('a path with malformed percent-encoding on the schema registry listener answers 400 {error_code, message}', async () => {
+    const res = await request(`${h.gateway.registryUrl ?? ''}/subjects/%/versions`)
+    expect(res.statusCode).toBe(400)
+    expectErrorBody(await res.body.json(), 400)
+  })
+
+  it('a 200-character topic name in the path is served, not refused with 414 by fastify\'s 100-character parameter limit', async () => {
+    const name = 't'.repeat(200)
+    const p = await h.call('POST', `/topics/${name}`, { body: { records: [{ value: b64('x') }] }, headers: { 'content-type': BINARY } })
+    expect(p.status).toBe(200)
+    const g = await h.call('GET', `/topics/${name}`)
+    expect(g.status).toBe(200)
+    expect((g.body as { name: string }).name).toBe(name)
+  })
+
+  it('a path parameter longer than 2048 characters answers 414 {error_code, message}', async () => {
+    const r = await h.call('GET', `/topics/${'x'.repeat(3000)}`)
+    expect(r.status).toBe(414)
+    expectErrorBody(r.body, 414)
+  })
+
+  it('producing to a 249-character topic name answers 4xx, not 500 (its metadata file name was too long for the file system)', async () => {
+    for (const length of [247, 248, 249]) {
+      const r = await h.call('POST', `/topics/${'x'.repeat(length)}`, { body: { records: [{ value: b64('x') }] }, headers: { 'content-type': BINARY } })
+      expect(r.status).toBeLessThan(500)
+      if (r.status !== 200) {
+        expect(r.status).toBe(422)
+        expectErrorBody(r.body, 42206)
+      }
+    }
+    const cid = h.gateway.store.clusterId
+    const v3 = await h.call('POST', `/v3/clusters/${cid}/topics`, { body: { topic_name: 'y'.repeat(249), partitions_count: 1 }, headers: { 'content-type': 'application/json' } })
+    expect(v3.status).toBeLessThan(500)
+  })
+
+  it('creating a consumer whose name is a lone UTF-16 surrogate answers 422, not 500, and creates no instance', async () => {
+    const r = await h.call('POST', '/consumers/surrogates', { raw: '{"name":"\\ud800","format":"binary"}', headers: { 'content-type': V2 } })
+    expect(r.status).toBe(422)
+    expectErrorBody(r.body, 42204)
+    const cid = h.gateway.store.clusterId
+    const consumers = await h.call('GET', `/v3/clusters/${cid}/consumer-groups/surrogates/consumers`)
+    if (consumers.status === 200) expect((consumers.body as { data: unknown[] }).data).toEqual([])
+    else expect(consumers.status).toBe(404)
+  })
+})
