@@ -54,6 +54,10 @@ interface Group {
   generation: number
   protocol: AssignorName | ''
   protocolType: string
+  /** The assignor last written to the offsets topic (shown while the group is empty, as Kafka keeps it). */
+  storedProtocol: AssignorName | ''
+  /** The protocol type last written to the offsets topic. */
+  persistedType: string
   rebalancing: boolean
   queue: SerialQueue
   /** Resolved topics and partition counts the current assignment was computed from. */
@@ -102,6 +106,14 @@ export class GroupCoordinator {
     this.logger = options.logger
     this.clock = options.clock
     this.snapshotTopics()
+    // Groups known before a restart come back empty (members never survive one), with their type and assignor.
+    for (const [id, meta] of this.offsets.groupMetadata()) {
+      const g = this.group(id, true)!
+      g.generation = meta.generation
+      g.protocolType = meta.protocolType
+      g.storedProtocol = meta.protocol === 'range' || meta.protocol === 'roundrobin' ? meta.protocol : ''
+      g.persistedType = meta.protocolType
+    }
   }
 
   /** Reads topic metadata; true when it changed since the last snapshot. */
@@ -122,7 +134,7 @@ export class GroupCoordinator {
   private group (groupId: string, create: boolean): Group | undefined {
     let g = this.groups.get(groupId)
     if (g === undefined && create) {
-      g = { id: groupId, members: new Map(), generation: 0, protocol: '', protocolType: '', rebalancing: false, queue: new SerialQueue(), metadataKey: '' }
+      g = { id: groupId, members: new Map(), generation: 0, protocol: '', protocolType: '', storedProtocol: '', persistedType: '', rebalancing: false, queue: new SerialQueue(), metadataKey: '' }
       this.groups.set(groupId, g)
     }
     return g
@@ -281,8 +293,22 @@ export class GroupCoordinator {
         m.hooks.assign(m.assignment, g.generation)
       }
       this.logger?.info({ group: g.id, generation: g.generation, members: g.members.size, protocol }, 'group rebalanced')
+      await this.persistGroup(g)
     } finally {
       g.rebalancing = false
+    }
+  }
+
+  /** Writes the group's metadata record when its type or assignor changed (not on every generation: fewer fsyncs). */
+  private async persistGroup (g: Group): Promise<void> {
+    const protocol = g.protocol === '' ? g.storedProtocol : g.protocol
+    if (g.protocolType === '' || (g.persistedType === g.protocolType && g.storedProtocol === protocol)) return
+    try {
+      await this.offsets.storeGroupMetadata(g.id, { protocolType: g.protocolType, generation: g.generation, protocol: protocol === '' ? null : protocol })
+      g.persistedType = g.protocolType
+      g.storedProtocol = protocol
+    } catch (err) {
+      this.logger?.warn({ err, group: g.id }, 'could not store group metadata')
     }
   }
 
@@ -300,7 +326,7 @@ export class GroupCoordinator {
       groupId,
       state,
       protocolType: g?.protocolType ?? '',
-      protocol: g?.protocol ?? '',
+      protocol: g === undefined ? '' : (g.protocol === '' ? g.storedProtocol : g.protocol),
       generation: g?.generation ?? 0,
       members: g === undefined
         ? []

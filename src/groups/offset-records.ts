@@ -65,6 +65,15 @@ class Reader {
   int16 (): number { this.need(2); const v = this.buf.readInt16BE(this.pos); this.pos += 2; return v }
   int32 (): number { this.need(4); const v = this.buf.readInt32BE(this.pos); this.pos += 4; return v }
   int64 (): number { this.need(8); const v = Number(this.buf.readBigInt64BE(this.pos)); this.pos += 8; return v }
+  nullableString (): string | null {
+    const n = this.int16()
+    if (n < 0) return null
+    this.need(n)
+    const s = this.buf.toString('utf8', this.pos, this.pos + n)
+    this.pos += n
+    return s
+  }
+
   string (): string {
     const n = this.int16()
     if (n < 0) return ''
@@ -93,6 +102,61 @@ export function decodeOffsetValue (buf: Buffer): OffsetCommitValue {
   const metadata = r.string()
   const commitTimestamp = r.int64()
   return { offset, metadata, commitTimestamp }
+}
+
+export const GROUP_METADATA_KEY_VERSION = 2
+export const GROUP_METADATA_VALUE_VERSION = 0
+
+/** What krest keeps of Kafka's GroupMetadataValue: members never survive a restart, so none are written. */
+export interface GroupMetadataValue {
+  protocolType: string
+  generation: number
+  /** The assignor in use, or null. */
+  protocol: string | null
+}
+
+/** Group metadata key (type 2): int16 2 | string group. */
+export function encodeGroupMetadataKey (group: string): Buffer {
+  const g = strLen(group)
+  const buf = Buffer.allocUnsafe(2 + 2 + g)
+  buf.writeInt16BE(GROUP_METADATA_KEY_VERSION, 0)
+  buf.writeInt16BE(g, 2)
+  buf.write(group, 4, 'utf8')
+  return buf
+}
+
+/** GroupMetadataValue v0: string protocolType | int32 generation | nullable string protocol | nullable string leader | members (int32 count, 0). */
+export function encodeGroupMetadataValue (v: GroupMetadataValue): Buffer {
+  const t = strLen(v.protocolType)
+  const p = v.protocol === null ? 0 : strLen(v.protocol)
+  const buf = Buffer.allocUnsafe(2 + 2 + t + 4 + 2 + p + 2 + 4)
+  let pos = buf.writeInt16BE(GROUP_METADATA_VALUE_VERSION, 0)
+  pos = buf.writeInt16BE(t, pos)
+  pos += buf.write(v.protocolType, pos, 'utf8')
+  pos = buf.writeInt32BE(v.generation, pos)
+  pos = buf.writeInt16BE(v.protocol === null ? -1 : p, pos)
+  if (v.protocol !== null) pos += buf.write(v.protocol, pos, 'utf8')
+  pos = buf.writeInt16BE(-1, pos) // leader: none
+  buf.writeInt32BE(0, pos) // members
+  return buf
+}
+
+/** The group of a type-2 key, or null for other record types. */
+export function decodeGroupMetadataKey (buf: Buffer): string | null {
+  const r = new Reader(buf)
+  if (r.int16() !== GROUP_METADATA_KEY_VERSION) return null
+  return r.string()
+}
+
+/** Reads the leading fields every GroupMetadataValue version (0–4) starts with. */
+export function decodeGroupMetadataValue (buf: Buffer): GroupMetadataValue {
+  const r = new Reader(buf)
+  const version = r.int16()
+  if (version < 0 || version > 4) throw new KrestError('CORRUPT_DATA', `unsupported group metadata value version ${version}`)
+  const protocolType = r.string()
+  const generation = r.int32()
+  const protocol = r.nullableString()
+  return { protocolType, generation, protocol }
 }
 
 /** Java's `String.hashCode`, used by Kafka to place a group on an offsets-topic partition. */

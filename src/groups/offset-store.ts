@@ -5,7 +5,10 @@
  */
 import type { Clock } from '../storage/types.js'
 import { KrestError } from '../util/errors.js'
-import { decodeOffsetKey, decodeOffsetValue, encodeOffsetKey, encodeOffsetValue, offsetsPartitionFor } from './offset-records.js'
+import {
+  decodeGroupMetadataKey, decodeGroupMetadataValue, decodeOffsetKey, decodeOffsetValue, encodeGroupMetadataKey,
+  encodeGroupMetadataValue, encodeOffsetKey, encodeOffsetValue, offsetsPartitionFor, type GroupMetadataValue,
+} from './offset-records.js'
 import type { TopicStoreView } from './store-view.js'
 
 export const OFFSETS_TOPIC = '__consumer_offsets'
@@ -48,6 +51,8 @@ function tpKey (topic: string, partition: number): string {
 
 export class OffsetStore {
   private readonly byGroup = new Map<string, Map<string, Entry>>()
+  /** Group metadata records (type 2) replayed at open: protocol type, generation, assignor. */
+  private readonly metadata = new Map<string, GroupMetadataValue>()
   private seq = 0
   private closed = false
 
@@ -84,7 +89,10 @@ export class OffsetStore {
           if (r.key === null) continue
           let key
           try { key = decodeOffsetKey(r.key) } catch { continue }
-          if (key === null) continue
+          if (key === null) {
+            this.replayGroupMetadata(r.key, r.value)
+            continue
+          }
           if (r.value === null) {
             this.remove(key.group, key.topic, key.partition)
             continue
@@ -97,6 +105,30 @@ export class OffsetStore {
         offset = res.nextOffset
       }
     }
+  }
+
+  private replayGroupMetadata (key: Buffer, value: Buffer | null): void {
+    let group: string | null
+    try { group = decodeGroupMetadataKey(key) } catch { return }
+    if (group === null) return
+    if (value === null) {
+      this.metadata.delete(group)
+      return
+    }
+    try { this.metadata.set(group, decodeGroupMetadataValue(value)) } catch { /* unreadable: ignored */ }
+  }
+
+  /** Durably records a group's protocol type, generation and assignor (Kafka's GroupMetadata record, no members). */
+  async storeGroupMetadata (group: string, value: GroupMetadataValue): Promise<void> {
+    if (this.closed) throw new KrestError('CLOSED', 'offset store is closed')
+    await this.store.partition(OFFSETS_TOPIC, offsetsPartitionFor(group, this.partitions))
+      .append([{ key: encodeGroupMetadataKey(group), value: encodeGroupMetadataValue(value), timestamp: this.clock.now() }])
+    this.metadata.set(group, { ...value })
+  }
+
+  /** Group metadata replayed at open (or stored since). */
+  groupMetadata (): Map<string, GroupMetadataValue> {
+    return new Map(this.metadata)
   }
 
   private put (group: string, e: Entry): void {

@@ -147,6 +147,21 @@ describe('group coordinator', () => {
     expect(again.coordinator.offsets.groupOffsets('g').map(o => `${o.topic}:${o.offset}`)).toEqual(['kept:1'])
   })
 
+  it('a group that had members comes back after a restart as an empty consumer group with its assignor', async () => {
+    const { groups } = await setup({ t: 1 })
+    const c = consumer(groups, { groupId: 'rr', assignors: ['roundrobin'] })
+    await c.subscribe({ topics: ['t'] })
+    await c.close()
+    await groups.close()
+    const again = await EmbeddedGroups.open({ store: await temp!.reopen(), clock })
+    expect(again.describeGroup('rr')).toMatchObject({ groupId: 'rr', state: 'EMPTY', protocolType: 'consumer', protocol: 'roundrobin', members: [] })
+    expect(again.listGroups().map(g => g.groupId)).toEqual(['rr'])
+    // and it works as before
+    const d = again.createConsumer({ groupId: 'rr', clientId: 'd', autoOffsetReset: 'earliest', autoCommit: true, assignors: ['roundrobin'] })
+    await d.subscribe({ topics: ['t'] })
+    expect(again.describeGroup('rr')?.state).toBe('STABLE')
+  })
+
   it('a group never hands one partition to two members and every group sees every record', async () => {
     const { store, groups } = await setup({ t: 4 })
     for (let p = 0; p < 4; p++) await produce(store, 't', p, 3)

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { decodeOffsetKey, decodeOffsetValue, encodeOffsetKey, encodeOffsetValue, javaStringHashCode, offsetsPartitionFor } from '../../../src/groups/offset-records.js'
+import {
+  decodeGroupMetadataKey, decodeGroupMetadataValue, decodeOffsetKey, decodeOffsetValue, encodeGroupMetadataKey, encodeGroupMetadataValue,
+  encodeOffsetKey, encodeOffsetValue, javaStringHashCode, offsetsPartitionFor,
+} from '../../../src/groups/offset-records.js'
 
 describe('offset commit records', () => {
   it('round-trips key and value in Kafka layout', () => {
@@ -18,6 +21,15 @@ describe('offset commit records', () => {
     const k = Buffer.from([0, 2, 0, 1, 0x67])
     expect(decodeOffsetKey(k)).toBeNull()
     expect(() => decodeOffsetValue(Buffer.from([0, 3, 0, 0]))).toThrow(/truncated/)
+  })
+
+  it('round-trips group metadata records (type 2 keys), which offset-commit key decoding skips', () => {
+    const key = encodeGroupMetadataKey('grp')
+    expect(decodeOffsetKey(key)).toBeNull()
+    expect(decodeGroupMetadataKey(key)).toBe('grp')
+    expect(decodeGroupMetadataKey(encodeOffsetKey({ group: 'g', topic: 't', partition: 0 }))).toBeNull()
+    expect(decodeGroupMetadataValue(encodeGroupMetadataValue({ protocolType: 'consumer', generation: 7, protocol: 'range' }))).toEqual({ protocolType: 'consumer', generation: 7, protocol: 'range' })
+    expect(decodeGroupMetadataValue(encodeGroupMetadataValue({ protocolType: '', generation: 0, protocol: null }))).toEqual({ protocolType: '', generation: 0, protocol: null })
   })
 
   it('places groups like Kafka (String.hashCode, Utils.abs)', () => {
