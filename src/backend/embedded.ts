@@ -242,6 +242,8 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
     let creating = this.creating.get(topic)
     if (creating === undefined) {
       creating = (async () => {
+        // Yield first, so the entry below is in the map before the finally that removes it can run.
+        await Promise.resolve()
         try {
           checkStorableTopicName(topic)
           const created = await this.store.createTopic(topic, { partitions: this.options.defaultPartitions })
