@@ -22,6 +22,7 @@ export type RegistryErrorKind =
   | 'REFERENCE_EXISTS' // 42206
   | 'ID_DOES_NOT_MATCH' // 42207
   | 'INVALID_SUBJECT' // 42208
+  | 'SCHEMA_TOO_LARGE' // 42209
   | 'STORE_ERROR' // 50001
 
 export class RegistryError extends Error {

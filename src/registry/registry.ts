@@ -301,7 +301,7 @@ export class SchemaRegistry {
   }
 
   private parse (schemaType: SchemaType, text: string, refs: SchemaReference[]): AnyParsed {
-    if (Buffer.byteLength(text) > this.maxSchemaBytes) throw new RegistryError('INVALID_SCHEMA', 'Schema too large')
+    if (Buffer.byteLength(text) > this.maxSchemaBytes) throw new RegistryError('SCHEMA_TOO_LARGE', `Schema too large: ${Buffer.byteLength(text)} bytes, the limit is ${this.maxSchemaBytes}`)
     const flat = this.flattenReferences(refs)
     if (schemaType === 'AVRO') return parseAvro(text, flat.filter((r) => r.schemaType === 'AVRO'))
     return parseJsonSchema(text, flat.filter((r) => r.schemaType === 'JSON'), this.validators)

@@ -21,7 +21,7 @@ export interface SchemaCodec {
 function toKrestError (err: unknown, what: string): unknown {
   if (isKrestError(err)) return err
   if (err instanceof RegistryError) {
-    if (err.kind === 'INVALID_SCHEMA') return new KrestError('INVALID_SCHEMA', `Invalid ${what} schema: ${err.message}`, { cause: err })
+    if (err.kind === 'INVALID_SCHEMA' || err.kind === 'SCHEMA_TOO_LARGE') return new KrestError('INVALID_SCHEMA', `Invalid ${what} schema: ${err.message}`, { cause: err })
     return new KrestError('SCHEMA_REGISTRY_ERROR', `Error serializing message. Schema registry lookup or registration of the ${what} schema failed: ${err.message}`, { cause: err })
   }
   return err

@@ -44,6 +44,7 @@ const STATUS: Record<RegistryErrorKind, [number, number]> = {
   REFERENCE_EXISTS: [422, 42206],
   ID_DOES_NOT_MATCH: [422, 42207],
   INVALID_SUBJECT: [422, 42208],
+  SCHEMA_TOO_LARGE: [422, 42209],
   STORE_ERROR: [500, 50001]
 }
 

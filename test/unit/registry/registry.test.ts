@@ -72,6 +72,8 @@ describe('ids and versions', () => {
     await expectKind(reg.register('s', { schema: '{}', schemaType: 'PROTOBUF' }), 'INVALID_SCHEMA')
     await expectKind(reg.register('s', { schema: '{"type": 12}', schemaType: 'JSON' }), 'INVALID_SCHEMA')
     await expectKind(reg.register('bad\nsubject', { schema: '"int"' }), 'INVALID_SUBJECT')
+    const small = await SchemaRegistry.open({ journal: new MemoryJournal(), maxSchemaBytes: 64 })
+    await expectKind(small.register('s', { schema: JSON.stringify({ type: 'record', name: 'R', fields: [{ name: 'a_long_field_name', type: 'string' }] }) }), 'SCHEMA_TOO_LARGE')
     expect(reg.listSubjects()).toEqual([])
   })
 
