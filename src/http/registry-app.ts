@@ -3,7 +3,7 @@
  * Schema Registry API, with registry-shaped 404s. The same routes are also mounted on the REST API's port.
  */
 import Fastify from 'fastify'
-import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyServerOptions } from 'fastify'
 import type { SchemaRegistry } from '../registry/registry.js'
 import { registryNotFoundHandler, registryRoutes } from './routes/registry.js'
 import { applyConnectionLimits, defaultConnectionLimits, hardenedServerOptions } from './server-options.js'
@@ -26,6 +26,14 @@ export async function buildRegistryApp (opts: RegistryAppOptions): Promise<Fasti
     return503OnClosing: true
   })
   applyConnectionLimits(app.server, opts.connectionLimits ?? defaultConnectionLimits)
+  // Errors raised outside the registry plugin (a body that fails to parse on an unknown path or a wrong method)
+  // in the registry's {error_code, message} shape, never fastify's own (issue 7).
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
+    if (status >= 500) request.log.error({ err }, 'registry request failed')
+    return reply.code(status).type('application/vnd.schemaregistry.v1+json').serializer(JSON.stringify)
+      .send({ error_code: status, message: status >= 500 ? 'Internal Server Error' : err.message })
+  })
   app.setNotFoundHandler(registryNotFoundHandler)
   await app.register(async (instance) => { await registryRoutes(instance, { registry: opts.registry, root: true }) })
   return app

@@ -41,6 +41,14 @@ describe('issue 7 regressions', () => {
     expectErrorBody(await res.body.json(), 400)
   })
 
+  it('an empty JSON body with a wrong method on the schema registry listener answers {error_code, message}, not fastify\'s own shape', async () => {
+    const res = await request(`${h.gateway.registryUrl ?? ''}/contexts`, { method: 'OPTIONS', headers: { 'content-type': 'application/json' } })
+    expect(res.statusCode).toBeGreaterThanOrEqual(400)
+    expect(res.statusCode).toBeLessThan(500)
+    const body = await res.body.json() as { error_code: number }
+    expectErrorBody(body, res.statusCode)
+  })
+
   it('a 200-character topic name in the path is served, not refused with 414 by fastify\'s 100-character parameter limit', async () => {
     const name = 't'.repeat(200)
     const p = await h.call('POST', `/topics/${name}`, { body: { records: [{ value: b64('x') }] }, headers: { 'content-type': BINARY } })
