@@ -19,11 +19,26 @@ import { FormatRegistry } from './serde/registry.js'
 import { avroFormat } from './serde/avro.js'
 import { jsonSchemaFormat } from './serde/jsonschema.js'
 import { LogStore, Partitioner } from './storage/index.js'
-import type { StorageLogger } from './storage/types.js'
+import type { LogStoreOptions } from './storage/index.js'
+import type { StorageLogger, StorageProbe } from './storage/types.js'
+import { listenBootstrap } from './http/plugins/health-bootstrap.js'
+import type { BootstrapServer } from './http/plugins/health-bootstrap.js'
+import type { OperationsOptions } from './http/plugins/operations.js'
+import { loggerOptions } from './telemetry/logger.js'
+import { GatewayMetrics } from './telemetry/metrics.js'
+import { meteredGroupConsumers } from './telemetry/metered-consumers.js'
+import { Readiness } from './telemetry/readiness.js'
+import { readVersion } from './telemetry/version.js'
 
 export interface GatewayOptions {
-  /** Fastify logger option or instance; defaults to pino at `log.level`. */
+  /** Fastify logger option or instance; defaults to pino at `log.level` in `log.format` (telemetry/logger.ts). */
   logger?: FastifyServerOptions['logger']
+  /** Called as soon as the listeners accept connections, before storage recovery (they answer /healthy, /ready, /metrics). */
+  onListening?: (urls: { url: string, registryUrl: string | undefined }) => void
+  /** Opens the storage engine (default `LogStore.open`); tests wrap it to hold recovery open. */
+  openStore?: (options: LogStoreOptions) => Promise<LogStore>
+  /** prom-client's process/Node.js metrics (default true). */
+  defaultMetrics?: boolean
 }
 
 export interface Gateway {
@@ -39,27 +54,70 @@ export interface Gateway {
   /** `http://host:port` once listening. */
   readonly url: string
   readonly port: number
+  /** krest's version (package.json). */
+  readonly version: string
+  /** What `/ready` reports. */
+  readonly readiness: Readiness
+  /** The gateway's Prometheus registry and probes. */
+  readonly metrics: GatewayMetrics
   /** Graceful: stop accepting, finish in-flight requests and produces, flush and close storage (clean-shutdown marker). Safe to call twice. */
   close(): Promise<void>
 }
 
 /** Opens everything and starts listening on `host`:`port` (port 0 picks a free one). */
 export async function startGateway (config: KrestConfig, options: GatewayOptions = {}): Promise<Gateway> {
-  // The storage engine opens before the app exists; its log lines go to the app's logger once there is one.
+  // The storage engine opens before the app exists; its log lines are kept and go to the app's logger once there is one.
   let log: FastifyInstance['log'] | undefined
+  const early: Array<{ level: 'info' | 'warn' | 'error', obj: object, msg: string | undefined }> = []
   const storageLogger: StorageLogger = {
-    info: (obj, msg) => { log?.info(obj, msg) },
-    warn: (obj, msg) => { log?.warn(obj, msg) },
-    error: (obj, msg) => { log?.error(obj, msg) },
+    info: (obj, msg) => { if (log === undefined) early.push({ level: 'info', obj, msg }); else log.info(obj, msg) },
+    warn: (obj, msg) => { if (log === undefined) early.push({ level: 'warn', obj, msg }); else log.warn(obj, msg) },
+    error: (obj, msg) => { if (log === undefined) early.push({ level: 'error', obj, msg }); else log.error(obj, msg) },
+  }
+  const version = await readVersion()
+  const readiness = new Readiness()
+  const metrics = new GatewayMetrics({ version, perPartition: config['metrics.partition.series.enable'], defaultMetrics: options.defaultMetrics })
+  const logger = options.logger ?? loggerOptions({ level: config['log.level'], format: config['log.format'], isTty: process.stdout.isTTY })
+  // Listen first, so /healthy, /ready (503 with the reason) and /metrics answer during recovery.
+  const bootstraps: BootstrapServer[] = []
+  let restBoot: BootstrapServer
+  let registryBoot: BootstrapServer | undefined
+  try {
+    restBoot = await listenBootstrap({ host: config.host, port: config.port, readiness, metrics })
+    bootstraps.push(restBoot)
+    if (config['schema.registry.port'] >= 0) {
+      registryBoot = await listenBootstrap({ host: config.host, port: config['schema.registry.port'], readiness, metrics })
+      bootstraps.push(registryBoot)
+    }
+  } catch (err) {
+    for (const b of bootstraps) await b.close()
+    throw err
+  }
+  options.onListening?.({ url: restBoot.url, registryUrl: registryBoot?.url })
+  const probe: StorageProbe = {
+    ...metrics.storageProbe,
+    recovered: (topic, partition, truncatedBytes) => {
+      readiness.partitionRecovered()
+      metrics.storageProbe.recovered?.(topic, partition, truncatedBytes)
+    },
   }
   const logDefaults = logDefaultsFromConfig(config)
-  const store = await LogStore.open({
-    dataDir: config['data.dir'],
-    defaults: logDefaults,
-    logger: storageLogger,
-    retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
-  })
-  let address: AddressInfo | undefined
+  let store: LogStore
+  try {
+    store = await (options.openStore ?? (o => LogStore.open(o)))({
+      dataDir: config['data.dir'],
+      defaults: logDefaults,
+      logger: storageLogger,
+      probe,
+      retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
+    })
+  } catch (err) {
+    for (const b of bootstraps) await b.close()
+    throw err
+  }
+  readiness.mark('storage')
+  metrics.attach({ logs: store })
+  const address: AddressInfo = restBoot.address
   let backend: EmbeddedBackend | undefined
   let groups: EmbeddedGroups | undefined
   let consumers: ConsumerInstances | undefined
@@ -69,6 +127,8 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
     // consumer groups: replays committed offsets from `__consumer_offsets` before anything is served
     const clock = { now: () => Date.now() }
     groups = await EmbeddedGroups.open({ store, clock, logger: storageLogger, offsetsTopicPartitions: config['offsets.topic.num.partitions'] })
+    readiness.mark('consumer-offsets')
+    metrics.attach({ groups })
     const openedGroups = groups
     backend = new EmbeddedBackend({
       groups,
@@ -79,11 +139,11 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
       defaultPartitions: config['num.partitions'],
       defaultReplicationFactor: config['default.replication.factor'],
       logDefaults,
-      endpoint: () => ({ host: address?.address ?? config.host, port: address?.port ?? config.port }),
+      endpoint: () => ({ host: address.address, port: address.port }),
     })
     const formats = FormatRegistry.withBuiltins()
     consumers = new ConsumerInstances({
-      groups: backend.groups,
+      groups: meteredGroupConsumers(backend.groups, metrics.consumerProbe),
       formats,
       clock,
       instanceTimeoutMs: config['consumer.instance.timeout.ms'],
@@ -97,23 +157,36 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
       logger: storageLogger,
     })
     consumers.open()
+    metrics.attach({ consumers })
     // schema registry: replays `_schemas` before anything is served, so ids are stable across restarts
     const registry = await SchemaRegistry.open({
       journal: await LogJournal.open(store),
       defaultCompatibility: config['schema.compatibility.level'],
     })
     formats.register(avroFormat(registry)).register(jsonSchemaFormat(registry))
-    app = await buildApp({ config, backend, formats, registry, consumers, logger: options.logger })
+    readiness.mark('schema-registry')
+    metrics.attach({ registry })
+    const operations: OperationsOptions = {
+      readiness,
+      metrics,
+      requestLogLevel: config['log.request.level'],
+      allowOrigin: config['access.control.allow.origin'],
+      allowMethods: config['access.control.allow.methods'],
+      allowHeaders: config['access.control.allow.headers'],
+      compression: config['compression.enable'],
+    }
+    // The listeners already accept connections: the apps take over their servers (no second listen).
+    const restServer = restBoot
+    app = await buildApp({ config, backend, formats, registry, consumers, logger, operations, serverFactory: handler => restServer.handOver(handler) })
+    await app.ready()
     log = app.log.child({ module: 'storage' })
-    await app.listen({ host: config.host, port: config.port })
-    address = app.server.address() as AddressInfo
-    const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
-    let registryUrl: string | undefined
-    if (config['schema.registry.port'] >= 0) {
-      registryApp = await buildRegistryApp({ registry, logger: options.logger ?? { level: config['log.level'] }, bodyLimit: config['request.body.max.bytes'], connectionLimits: connectionLimitsFrom(config) })
-      await registryApp.listen({ host: config.host, port: config['schema.registry.port'] })
-      const ra = registryApp.server.address() as AddressInfo
-      registryUrl = `http://${ra.family === 'IPv6' ? `[${ra.address}]` : ra.address}:${ra.port}`
+    for (const e of early.splice(0)) log[e.level](e.obj, e.msg)
+    const url = restBoot.url
+    const registryUrl = registryBoot?.url
+    if (registryBoot !== undefined) {
+      const registryServer = registryBoot
+      registryApp = await buildRegistryApp({ registry, logger, bodyLimit: config['request.body.max.bytes'], connectionLimits: connectionLimitsFrom(config), operations, serverFactory: handler => registryServer.handOver(handler) })
+      await registryApp.ready()
     }
 
     let closing: Promise<void> | undefined
@@ -131,13 +204,20 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
       registryUrl,
       url,
       port: address.port,
+      version,
+      readiness,
+      metrics,
       close () {
         closing ??= (async () => {
           try {
+            readiness.markClosing()
             // First end waiting record fetches (they answer at once) so the HTTP server is not held up by long polls;
             // instances leave their groups, committing what they delivered.
             await openedConsumers.close()
+            // Stop accepting; requests in flight finish (late ones get 503 + Connection: close from fastify).
+            const drained = Promise.all(bootstraps.map(b => b.drain()))
             await Promise.all([openedApp.close(), openedRegistryApp?.close()])
+            await drained
           } finally {
             try {
               await openedBackend.close()
@@ -151,6 +231,7 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
       },
     }
   } catch (err) {
+    for (const b of bootstraps) await b.close()
     await registryApp?.close().catch(() => undefined)
     await app?.close().catch(() => undefined)
     await consumers?.close().catch(() => undefined)

@@ -12,7 +12,11 @@ interface SettingBase {
   /** Command-line flag, without the leading dashes (e.g. `port` for `--port`). */
   flag?: string
   /** Groups settings in generated docs. */
-  group: 'server' | 'topics' | 'log' | 'consumer' | 'registry'
+  group: 'server' | 'topics' | 'log' | 'consumer' | 'registry' | 'operations'
+  /** Other environment variables read for this setting (Confluent image names), below `KREST_<NAME>`. */
+  envAliases?: readonly string[]
+  /** Holds a secret: `krest config` and start-up logs print it redacted. */
+  sensitive?: boolean
 }
 
 export interface IntSetting extends SettingBase {
@@ -61,7 +65,7 @@ export const settingDefinitions = {
     doc: 'Base URL (e.g. http://krest.example.com:8082) used for absolute URLs in responses (v3 metadata.self, consumer base_uri). Empty: taken from the request\'s Host header.',
   },
   id: {
-    type: 'string', default: '', group: 'server',
+    type: 'string', default: '', group: 'server', envAliases: ['KAFKA_REST_ID'],
     doc: 'Server id; goes into generated consumer instance names. Must be unique per node when several run.',
   },
   'request.body.max.bytes': {
@@ -71,27 +75,6 @@ export const settingDefinitions = {
   'shutdown.graceful.ms': {
     type: 'int', default: 5000, min: 0, max: MAX_INT, group: 'server',
     doc: 'How long a graceful shutdown (SIGTERM/SIGINT) waits for in-flight requests before closing connections.',
-  },
-  // ---- limits that protect the process (issue 7) ---------------------------------------------------------------
-  'produce.max.records': {
-    type: 'int', default: 10000, min: 1, max: 10000000, group: 'server',
-    doc: 'Most records in one v2 produce request; more gets 413 with nothing written.',
-  },
-  'request.headers.timeout.ms': {
-    type: 'int', default: 10000, min: 1, max: MAX_INT, group: 'server',
-    doc: 'Time a client has to send a complete request line and headers; slower clients (slowloris) get 408 and are disconnected.',
-  },
-  'request.timeout.ms': {
-    type: 'int', default: 0, min: 0, max: MAX_INT, group: 'server',
-    doc: 'Time a client has to send a whole request, body included; slower ones get 408. 0 (the default): no limit, because v3 streaming produce requests stay open for streaming.connection.max.duration.ms; stalled bodies are still cut by connections.max.idle.ms.',
-  },
-  'connections.max.idle.ms': {
-    type: 'int', default: 120000, min: 1, max: MAX_INT, group: 'server',
-    doc: 'A connection on which nothing is sent or received for this long is closed (also mid-request). Keep it above consumer.request.timeout.ms so long polls are not cut.',
-  },
-  'connections.keepalive.timeout.ms': {
-    type: 'int', default: 30000, min: 1, max: MAX_INT, group: 'server',
-    doc: 'How long an idle keep-alive connection is kept open between requests.',
   },
   'log.level': {
     type: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], group: 'server',
@@ -161,19 +144,19 @@ export const settingDefinitions = {
   },
   // ---- consumer (HTTP consumer instances) -------------------------------------------------------------------
   'consumer.instance.timeout.ms': {
-    type: 'int', default: 300000, min: 1, max: MAX_INT, group: 'consumer',
+    type: 'int', default: 300000, min: 1, max: MAX_INT, group: 'consumer', envAliases: ['KAFKA_REST_CONSUMER_INSTANCE_TIMEOUT_MS'],
     doc: 'Idle time after which a v2 consumer instance is destroyed and leaves its group.',
   },
   'consumer.request.timeout.ms': {
-    type: 'int', default: 1000, min: 0, max: MAX_INT, group: 'consumer',
+    type: 'int', default: 1000, min: 0, max: MAX_INT, group: 'consumer', envAliases: ['KAFKA_REST_CONSUMER_REQUEST_TIMEOUT_MS'],
     doc: 'Longest time a records GET waits for data; also caps its ?timeout parameter.',
   },
   'consumer.request.max.bytes': {
-    type: 'int', default: 64 * 1024 * 1024, min: 1, max: MAX_INT, group: 'consumer',
+    type: 'int', default: 64 * 1024 * 1024, min: 1, max: MAX_INT, group: 'consumer', envAliases: ['KAFKA_REST_CONSUMER_REQUEST_MAX_BYTES'],
     doc: 'Largest key + value bytes in one records response; caps ?max_bytes.',
   },
   'fetch.min.bytes': {
-    type: 'int', default: 1, min: -1, max: 10000000, group: 'consumer',
+    type: 'int', default: 1, min: -1, max: 10000000, group: 'consumer', envAliases: ['KAFKA_REST_FETCH_MIN_BYTES'],
     doc: 'A records GET returns as soon as this many bytes are available (krest default 1: return as soon as there is data).',
   },
   'offsets.topic.num.partitions': {
@@ -198,8 +181,40 @@ export const settingDefinitions = {
     doc: 'TCP port of the Schema Registry listener (Confluent\'s default is 8081), on the same host. 0 picks a free port; -1 disables the second listener (the registry API is always served on the REST port too).',
   },
   'schema.compatibility.level': {
-    type: 'enum', default: 'BACKWARD', values: ['NONE', 'BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE'], group: 'registry',
+    type: 'enum', default: 'BACKWARD', values: ['NONE', 'BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE'], group: 'registry', envAliases: ['SCHEMA_REGISTRY_SCHEMA_COMPATIBILITY_LEVEL'],
     doc: 'Compatibility level of subjects without their own level, until PUT /config changes it.',
+  },
+  // ---- operations (issue 6) ---------------------------------------------------------------------------------
+  'log.format': {
+    type: 'enum', default: 'auto', values: ['auto', 'json', 'pretty'], group: 'operations',
+    doc: 'Log line format: json (one JSON object per line, for collectors), pretty (for people), or auto: pretty when stdout is a terminal, json otherwise (containers, pipes).',
+  },
+  'log.request.level': {
+    type: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], group: 'operations',
+    doc: 'Level of the one log line written per HTTP request (method, URL, headers with credentials redacted, status, time). silent: no request lines.',
+  },
+  'access.control.allow.origin': {
+    type: 'string', default: '', group: 'operations',
+    envAliases: ['KAFKA_REST_ACCESS_CONTROL_ALLOW_ORIGIN', 'SCHEMA_REGISTRY_ACCESS_CONTROL_ALLOW_ORIGIN'],
+    doc: 'CORS: comma-separated origins allowed to call the API from a browser, or * for any. Empty (the default) disables CORS.',
+  },
+  'access.control.allow.methods': {
+    type: 'string', default: 'GET,POST,PUT,DELETE,PATCH,HEAD', group: 'operations',
+    envAliases: ['KAFKA_REST_ACCESS_CONTROL_ALLOW_METHODS', 'SCHEMA_REGISTRY_ACCESS_CONTROL_ALLOW_METHODS'],
+    doc: 'CORS: comma-separated methods allowed in cross-origin requests.',
+  },
+  'access.control.allow.headers': {
+    type: 'string', default: '', group: 'operations',
+    envAliases: ['KAFKA_REST_ACCESS_CONTROL_ALLOW_HEADERS', 'SCHEMA_REGISTRY_ACCESS_CONTROL_ALLOW_HEADERS'],
+    doc: 'CORS: comma-separated request headers allowed in cross-origin requests. Empty: whatever the preflight asks for.',
+  },
+  'compression.enable': {
+    type: 'boolean', default: true, group: 'operations', envAliases: ['KAFKA_REST_COMPRESSION_ENABLE'],
+    doc: 'Compress responses of 1 KiB or more with gzip or deflate when the client sends Accept-Encoding.',
+  },
+  'metrics.partition.series.enable': {
+    type: 'boolean', default: true, group: 'operations',
+    doc: 'Export per-partition series on /metrics (partition offsets, per-partition consumer-group lag). Turn off when partitions are very many; per-topic and per-group sums stay.',
   },
 } as const satisfies Record<string, SettingDefinition>
 

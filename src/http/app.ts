@@ -2,7 +2,7 @@
  * buildApp(deps): the fastify application, built from config and domain objects (no globals), so tests can run
  * many on port 0. API plugins are registered in one place: `apiPlugins` below.
  */
-import Fastify from 'fastify'
+import Fastify, { LogController } from 'fastify'
 import type { FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -11,6 +11,7 @@ import { installContentTypeParsers } from './plugins/content-types.js'
 import { installErrorHandler } from './plugins/error-handler.js'
 import { installNegotiation } from './plugins/negotiation.js'
 import { applyConnectionLimits, connectionLimitsFrom, hardenedServerOptions } from './server-options.js'
+import { installOperations } from './plugins/operations.js'
 import { loadSchemas } from './schemas.js'
 import { v2RootPlugin } from './routes/v2/root.js'
 import { v2TopicsPlugin } from './routes/v2/topics.js'
@@ -64,12 +65,17 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    requestIdHeader: 'x-request-id',
+    // With operations installed, krest writes one line per request at `log.request.level` instead of fastify's two.
+    ...(deps.operations === undefined ? {} : { logController: new LogController({ disableRequestLogging: true }) }),
+    ...(deps.serverFactory === undefined ? {} : { serverFactory: deps.serverFactory }),
   })
   applyConnectionLimits(app.server, connectionLimitsFrom(config))
   installErrorHandler(app, bodyLimit)
   installContentTypeParsers(app)
   installNegotiation(app)
   for (const schema of await loadSchemas()) app.addSchema(schema)
+  if (deps.operations !== undefined) await installOperations(app, deps.operations, 'rest')
 
   await app.register(swagger, {
     openapi: {

@@ -4,6 +4,7 @@ import type { KrestConfig } from '../config/settings.js'
 import type { FormatRegistry } from '../serde/registry.js'
 import type { SchemaRegistry } from '../registry/registry.js'
 import type { ConsumerInstances } from '../proxy/consumer-instances.js'
+import type { OperationsOptions } from './plugins/operations.js'
 
 /**
  * What the HTTP layer is given: configuration and domain objects, built by the composition root (`gateway.ts`).
@@ -20,6 +21,10 @@ export interface AppDeps {
   consumers?: ConsumerInstances
   /** Fastify logger option or instance; defaults to pino at `log.level`. */
   logger?: FastifyServerOptions['logger']
+  /** Health, readiness, metrics, request log, CORS and compression (issue 6); installed when present. */
+  operations?: OperationsOptions
+  /** Serve on an existing server (the gateway's start-up listener) instead of creating one; then do not `listen`. */
+  serverFactory?: FastifyServerOptions['serverFactory']
 }
 
 /** One API's routes, registered in its own encapsulated fastify context. */

@@ -474,14 +474,20 @@ export class SchemaRegistry {
     const key = this.identityKey(parsed, references)
     const candidates = [...versions.values()].filter((v) => !v.deleted || opts.deleted === true).sort((a, b) => a.version - b.version)
     const hit = candidates.find((v) => this.identityOf(v.id) === key) ??
-      // a fully inlined schema (no references) also matches a stored one with references and the same text
-      (references.length === 0 ? candidates.find((v) => this.schemas.get(v.id)?.schemaType === schemaType && this.parsedCanonical(v.id) === parsed.canonical) : undefined)
+      // a fully inlined schema (no references) also matches a stored one that uses references for the same types
+      (references.length === 0 ? candidates.find((v) => this.sameResolvedSchema(v.id, parsed)) : undefined)
     if (hit === undefined) throw new RegistryError('SCHEMA_NOT_FOUND', 'Schema not found')
     return hit
   }
 
-  private parsedCanonical (id: number): string | undefined {
-    try { return this.parsedSchema(id).canonical } catch { return undefined }
+  /** Same schema once references are resolved (Avro: the resolved type with its attributes; JSON: same text). */
+  private sameResolvedSchema (id: number, candidate: AnyParsed): boolean {
+    let stored: AnyParsed
+    try { stored = this.parsedSchema(id) } catch { return false }
+    if (stored.schemaType === 'AVRO' && candidate.schemaType === 'AVRO') {
+      return JSON.stringify(stored.type.schema({ exportAttrs: true })) === JSON.stringify(candidate.type.schema({ exportAttrs: true }))
+    }
+    return stored.schemaType === candidate.schemaType && stored.canonical === candidate.canonical
   }
 
   // ------------------------------------------------------------------------------------------------ config & mode

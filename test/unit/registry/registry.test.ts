@@ -194,6 +194,11 @@ describe('references', () => {
     await expectKind(reg.deleteSubject('address'), 'REFERENCE_EXISTS')
     // same text without references is a different schema (unparsable here)
     expect(reg.lookup('person', { schema: person, references: refs }).id).toBe(p.id)
+    // a fully inlined equivalent (no references) finds it too
+    const inlined = JSON.stringify({ type: 'record', name: 'Person', namespace: 'com.x', fields: [{ name: 'home', type: JSON.parse(addr) as unknown }] })
+    expect(reg.lookup('person', { schema: inlined }).id).toBe(p.id)
+    const different = JSON.stringify({ type: 'record', name: 'Person', namespace: 'com.x', fields: [{ name: 'home', type: { type: 'record', name: 'Address', fields: [{ name: 'street', type: 'bytes' }] } }] })
+    await expectKind(() => reg.lookup('person', { schema: different }), 'SCHEMA_NOT_FOUND')
     // the parsed form can encode a nested record
     const parsed = reg.parsedSchema(p.id)
     expect(parsed.schemaType).toBe('AVRO')

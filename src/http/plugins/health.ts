@@ -1,0 +1,31 @@
+/**
+ * Health endpoints, on every listener: `GET /healthy` (liveness: the process answers), `GET /ready` and its
+ * Redpanda alias `GET /status/ready` (readiness: 200 once storage is recovered and the internal topics are
+ * replayed, 503 with the failing condition otherwise, and again while shutting down).
+ */
+import type { FastifyInstance } from 'fastify'
+import type { Readiness, ReadinessReport } from '../../telemetry/readiness.js'
+
+export const READY_PATHS = ['/ready', '/status/ready'] as const
+export const HEALTHY_PATH = '/healthy'
+
+/** `{status: 'UP'}` while the event loop answers. */
+export function healthyBody (): { status: 'UP' } {
+  return { status: 'UP' }
+}
+
+/** Status and body of a readiness answer: 200 `{status: 'READY', checks}`, or 503 with a Confluent error body. */
+export function readyAnswer (report: ReadinessReport): { status: number, body: Record<string, unknown> } {
+  if (report.ready) return { status: 200, body: { status: 'READY', checks: report.checks } }
+  return { status: 503, body: { error_code: 50302, message: `Not ready: ${report.reason ?? 'starting'}`, checks: report.checks, closing: report.closing } }
+}
+
+export function installHealth (app: FastifyInstance, readiness: Readiness): void {
+  app.get(HEALTHY_PATH, { schema: { hide: true }, logLevel: 'warn' }, async () => healthyBody())
+  for (const path of READY_PATHS) {
+    app.get(path, { schema: { hide: true }, logLevel: 'warn' }, async (_request, reply) => {
+      const { status, body } = readyAnswer(readiness.report())
+      return await reply.code(status).send(body)
+    })
+  }
+}
