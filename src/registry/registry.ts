@@ -684,6 +684,7 @@ export class SchemaRegistry {
       let version = maxVersion + 1
       if (input.version !== undefined && input.version !== -1) {
         if (importing) {
+          if (!Number.isInteger(input.version) || input.version < 1 || input.version > MAX_VERSION) parseVersion(String(input.version))
           const clash = versions?.get(input.version)
           if (clash !== undefined && clash.id !== id) throw new RegistryError('OPERATION_NOT_PERMITTED', `Overwrite new schema with id ${id ?? -1} is not permitted: version ${input.version} already exists`)
           version = input.version

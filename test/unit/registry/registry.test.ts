@@ -236,6 +236,7 @@ describe('config and mode', () => {
     await reg.setMode(null, 'IMPORT')
     expect(await reg.register('s', { schema: '"int"', id: 42, version: 7 })).toMatchObject({ id: 42, version: 7 })
     await expectKind(reg.register('t', { schema: '"long"', id: 42 }), 'ID_DOES_NOT_MATCH')
+    await expectKind(reg.register('t', { schema: '"long"', id: 50, version: 0 }), 'INVALID_VERSION')
     await reg.setMode(null, 'READWRITE')
     await expectKind(reg.register('t', { schema: '"long"', id: 5 }), 'OPERATION_NOT_PERMITTED')
     expect((await reg.register('t', { schema: '"long"' })).id).toBe(43)
