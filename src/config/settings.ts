@@ -76,6 +76,27 @@ export const settingDefinitions = {
     type: 'int', default: 5000, min: 0, max: MAX_INT, group: 'server',
     doc: 'How long a graceful shutdown (SIGTERM/SIGINT) waits for in-flight requests before closing connections.',
   },
+  // ---- limits that protect the process (issue 7) ---------------------------------------------------------------
+  'produce.max.records': {
+    type: 'int', default: 10000, min: 1, max: 10000000, group: 'server',
+    doc: 'Most records in one v2 produce request; more gets 413 with nothing written.',
+  },
+  'request.headers.timeout.ms': {
+    type: 'int', default: 10000, min: 1, max: MAX_INT, group: 'server',
+    doc: 'Time a client has to send a complete request line and headers; slower clients (slowloris) get 408 and are disconnected.',
+  },
+  'request.timeout.ms': {
+    type: 'int', default: 0, min: 0, max: MAX_INT, group: 'server',
+    doc: 'Time a client has to send a whole request, body included; slower ones get 408. 0 (the default): no limit, because v3 streaming produce requests stay open for streaming.connection.max.duration.ms; stalled bodies are still cut by connections.max.idle.ms.',
+  },
+  'connections.max.idle.ms': {
+    type: 'int', default: 120000, min: 1, max: MAX_INT, group: 'server',
+    doc: 'A connection on which nothing is sent or received for this long is closed (also mid-request). Keep it above consumer.request.timeout.ms so long polls are not cut.',
+  },
+  'connections.keepalive.timeout.ms': {
+    type: 'int', default: 30000, min: 1, max: MAX_INT, group: 'server',
+    doc: 'How long an idle keep-alive connection is kept open between requests.',
+  },
   'log.level': {
     type: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], group: 'server',
     doc: 'Level of the structured (pino) log written to stdout.',
