@@ -300,6 +300,25 @@ describe('consumer groups over HTTP', () => {
   })
 })
 
+describe('instance URLs and unsubscribe', () => {
+  it('base_uri follows advertised.listeners; DELETE subscription leaves the group', async () => {
+    const h = await start({ 'advertised.listeners': 'https://krest.example.com:9443' })
+    await createTopic(h, 'u', 2)
+    const r = await h.call('POST', '/consumers/gu', { body: { name: 'a b' } })
+    expect(r.body).toEqual({ instance_id: 'a b', base_uri: 'https://krest.example.com:9443/consumers/gu/instances/a%20b' })
+    const p = '/consumers/gu/instances/a%20b'
+    await h.call('POST', `${p}/subscription`, { body: { topics: ['u'] } })
+    expect(partitionsOf((await h.call('GET', `${p}/assignments`)).body)).toEqual(['u-0', 'u-1'])
+    expect((await h.call('DELETE', `${p}/subscription`)).status).toBe(204)
+    expect((await h.call('GET', `${p}/subscription`)).body).toEqual({ topics: [] })
+    expect((await h.call('GET', `${p}/assignments`)).body).toEqual({ partitions: [] })
+    const cid = h.gateway.backend.metadata.clusterId
+    expect((await h.call('GET', `/v3/clusters/${cid}/consumer-groups/gu`)).body).toMatchObject({ state: 'EMPTY' })
+    const early = await h.call('GET', `${p}/records?timeout=10`, { headers: { accept: BINARY } })
+    expect([early.status, (early.body as { error_code: number }).error_code]).toEqual([409, 40903])
+  })
+})
+
 describe('schema formats through the serde registry', () => {
   it('an avro instance reads Avro records in Avro JSON; a binary instance sees the wire-format bytes', async () => {
     const h = await start()
