@@ -23,7 +23,9 @@ export interface AvroReferenceText {
 
 const PRIMITIVES = new Set(['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string'])
 const NAMED = new Set(['record', 'error', 'enum', 'fixed'])
-const TYPE_KEY_ORDER = ['type', 'name', 'namespace', 'doc', 'fields', 'symbols', 'items', 'values', 'size', 'default', 'aliases', 'order']
+// Avro-Java's `Schema.toString()` order: known attributes, then custom properties, then (named types) aliases
+const TYPE_KEY_ORDER = ['type', 'name', 'namespace', 'doc', 'fields', 'symbols', 'items', 'values', 'size', 'default']
+const TYPE_KEY_LAST = ['aliases']
 const FIELD_KEY_ORDER = ['name', 'type', 'doc', 'default', 'order', 'aliases']
 
 function isObject (v: unknown): v is Record<string, unknown> {
@@ -45,13 +47,16 @@ function qualify (name: string, enclosing: string): string {
   return `${enclosing}.${name}`
 }
 
-function orderKeys (obj: Record<string, unknown>, order: string[], map: (key: string, v: unknown) => unknown): Record<string, unknown> {
+function orderKeys (obj: Record<string, unknown>, order: string[], map: (key: string, v: unknown) => unknown, last: string[] = []): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const k of order) {
     if (k in obj && obj[k] !== undefined) out[k] = map(k, obj[k])
   }
-  for (const k of Object.keys(obj).filter((x) => !order.includes(x)).sort()) {
+  for (const k of Object.keys(obj).filter((x) => !order.includes(x) && !last.includes(x)).sort()) {
     if (obj[k] !== undefined) out[k] = map(k, obj[k])
+  }
+  for (const k of last) {
+    if (k in obj && obj[k] !== undefined) out[k] = map(k, obj[k])
   }
   return out
 }
@@ -84,7 +89,7 @@ function canonicalNode (node: unknown, enclosing: string): unknown {
           : f)
       }
       return v
-    })
+    }, TYPE_KEY_LAST)
   }
   return orderKeys(node, TYPE_KEY_ORDER, (k, v) => (k === 'type' || k === 'items' || k === 'values') ? canonicalNode(v, enclosing) : v)
 }

@@ -62,6 +62,10 @@ describe('ids and versions', () => {
     const r2 = await reg.register('t', { schema: rec([{ name: 'a', type: 'long' }]) })
     expect(r2.id).not.toBe(r.id)
     expect(reg.getSchemaById((await reg.register('u', { schema: '{"type":"string"}' })).id).schema).toBe('"string"')
+    // Avro-Java's Schema.toString() order: known attributes, custom properties, then aliases
+    const messy = { aliases: ['Old'], fields: [{ type: 'int', name: 'a', aliases: ['b'], 'x.prop': 1 }], name: 'M', type: 'record', 'connect.name': 'q', namespace: 'n' }
+    expect(reg.getSchemaById((await reg.register('m', { schema: JSON.stringify(messy) })).id).schema)
+      .toBe('{"type":"record","name":"M","namespace":"n","fields":[{"name":"a","type":"int","aliases":["b"],"x.prop":1}],"connect.name":"q","aliases":["Old"]}')
   })
 
   it('rejects invalid schemas and types with INVALID_SCHEMA', async () => {
