@@ -152,6 +152,21 @@ describe('schema registry HTTP API', () => {
     expect((await c.get('/subjects/address/versions/1/referencedby')).body).toEqual([pid])
     expect((await c.del('/subjects/address/versions/1')).body).toMatchObject({ error_code: 42206 })
     expect((await c.del('/subjects/address')).body).toMatchObject({ error_code: 42206 })
+    // JSON Schema $ref to another subject
+    const money = { type: 'object', properties: { cents: { type: 'integer' } }, required: ['cents'] }
+    await c.register('money.json', money, { schemaType: 'JSON' })
+    const invoice = { type: 'object', properties: { total: { $ref: 'money.json' } } }
+    expect((await c.register('invoice', invoice, { schemaType: 'JSON' })).body).toMatchObject({ error_code: 42201 })
+    const jsonRefs = [{ name: 'money.json', subject: 'money.json', version: 1 }]
+    const iid = ((await c.register('invoice', invoice, { schemaType: 'JSON', references: jsonRefs })).body as { id: number }).id
+    expect((await c.get('/subjects/money.json/versions/1/referencedby')).body).toEqual([iid])
+    expect((await c.get(`/schemas/ids/${iid}`)).body).toEqual({ schemaType: 'JSON', references: jsonRefs, schema: JSON.stringify(invoice) })
+    // a permanent delete is blocked by any referrer, even a soft-deleted one
+    expect((await c.del('/subjects/invoice')).body).toEqual([1])
+    expect((await c.del('/subjects/money.json')).body).toEqual([1])
+    expect((await c.del('/subjects/money.json?permanent=true')).body).toMatchObject({ error_code: 42206 })
+    expect((await c.del('/subjects/invoice?permanent=true')).body).toEqual([1])
+    expect((await c.del('/subjects/money.json?permanent=true')).body).toEqual([1])
   })
 
   it('JSON Schema: schemaType round trip and Confluent STRICT open/closed content model rules', async () => {
