@@ -76,6 +76,18 @@ export const settingDefinitions = {
     type: 'int', default: 5000, min: 0, max: MAX_INT, group: 'server',
     doc: 'How long a graceful shutdown (SIGTERM/SIGINT) waits for in-flight requests before closing connections.',
   },
+  'api.v3.produce.batch.maximum.entries': {
+    type: 'int', default: 1000, min: 1, max: 100000, group: 'server',
+    doc: 'Most entries in one v3 records:batch request; more gets 422/42208. Confluent\'s default is 10 (at most 50); krest allows more.',
+  },
+  'streaming.connection.max.duration.ms': {
+    type: 'int', default: 86400000, min: 1, max: MAX_INT, group: 'server',
+    doc: 'How long a v3 streaming produce connection may stay open; after it, each new record gets a 408 report and the stream is closed after the grace period.',
+  },
+  'streaming.connection.max.duration.grace.period.ms': {
+    type: 'int', default: 500, min: 0, max: MAX_INT, group: 'server',
+    doc: 'Time a v3 streaming produce connection past streaming.connection.max.duration.ms is given before it stops reading and is closed.',
+  },
   // ---- limits that protect the process (issue 7) ---------------------------------------------------------------
   'produce.max.records': {
     type: 'int', default: 10000, min: 1, max: 10000000, group: 'server',

@@ -25,6 +25,7 @@ import { v3BrokersPlugin } from './routes/v3/brokers.js'
 import { registryApiPlugin } from './routes/registry.js'
 import { consumersPlugin } from './routes/consumers.js'
 import { v3ConsumerGroupsPlugin } from './routes/v3-consumer-groups.js'
+import { v3RecordsPlugin } from './routes/v3/records.js'
 
 export type { AppDeps, ApiPlugin } from './deps.js'
 
@@ -44,6 +45,7 @@ export const apiPlugins: readonly ApiPlugin[] = [
   v3BrokersPlugin,
   consumersPlugin, // v2 consumer instances (issue 4): mounted only when deps.consumers is set
   v3ConsumerGroupsPlugin, // v3 read-only consumer-group views (issue 4)
+  v3RecordsPlugin, // v3 produce: single, streaming and batch (issue 8)
   registryApiPlugin, // schema registry (issue 5): mounted only when deps.registry is set
 ]
 
