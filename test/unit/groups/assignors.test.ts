@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
 import { rangeAssign, roundRobinAssign, type Assignment } from '../../../src/groups/assignors.js'
 
 function names (a: Assignment, member: string): string[] {
@@ -48,5 +49,50 @@ describe('round-robin assignor', () => {
     expect(names(a, 'C0')).toEqual(['t0p0'])
     expect(names(a, 'C1')).toEqual(['t1p0'])
     expect(names(a, 'C2')).toEqual(['t1p1', 't2p0', 't2p1', 't2p2'])
+  })
+})
+
+describe('assignor properties (fast-check)', () => {
+  const setup = fc.record({
+    members: fc.uniqueArray(fc.string({ minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 8 }),
+    topics: fc.dictionary(fc.constantFrom('a', 'b', 'c', 'd'), fc.integer({ min: 0, max: 12 }), { minKeys: 1 }),
+  })
+
+  it('with identical subscriptions every partition goes to exactly one member, counts differ by at most 1 per topic (range) or overall (round robin)', () => {
+    fc.assert(fc.property(setup, ({ members, topics }) => {
+      const names = Object.keys(topics)
+      const ms = members.map(memberId => ({ memberId, topics: names }))
+      const counts = new Map(Object.entries(topics))
+      const total = [...counts.values()].reduce((a, b) => a + b, 0)
+      for (const [assign, perTopic] of [[rangeAssign, true], [roundRobinAssign, false]] as const) {
+        const a = assign(ms, counts)
+        const all = [...a.values()].flat().map(tp => `${tp.topic}-${tp.partition}`)
+        expect(all.length).toBe(total)
+        expect(new Set(all).size).toBe(total)
+        const spread = (xs: number[]): number => Math.max(...xs) - Math.min(...xs)
+        if (perTopic) {
+          for (const t of names) expect(spread(members.map(m => (a.get(m) ?? []).filter(tp => tp.topic === t).length))).toBeLessThanOrEqual(1)
+        } else {
+          expect(spread(members.map(m => (a.get(m) ?? []).length))).toBeLessThanOrEqual(1)
+        }
+      }
+    }))
+  })
+
+  it('never assigns a partition of a topic a member does not subscribe to', () => {
+    fc.assert(fc.property(setup, fc.infiniteStream(fc.boolean()), ({ members, topics }, coin) => {
+      const names = Object.keys(topics)
+      const it = coin[Symbol.iterator]()
+      const ms = members.map(memberId => ({ memberId, topics: names.filter(() => it.next().value === true) }))
+      const counts = new Map(Object.entries(topics))
+      for (const assign of [rangeAssign, roundRobinAssign]) {
+        const a = assign(ms, counts)
+        for (const m of ms) for (const tp of a.get(m.memberId) ?? []) expect(m.topics).toContain(tp.topic)
+        // every partition of a topic someone subscribes to is assigned once
+        const subscribed = names.filter(t => ms.some(m => m.topics.includes(t)))
+        const want = subscribed.reduce((n, t) => n + (counts.get(t) ?? 0), 0)
+        expect([...a.values()].flat().length).toBe(want)
+      }
+    }))
   })
 })
