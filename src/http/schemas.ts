@@ -1,5 +1,5 @@
 /**
- * Loads the JSON Schemas under `schemas/` (request and response bodies, each with an `$id`) so routes refer to
+ * Loads the JSON Schemas in the sub-directories of `schemas/` (request and response bodies, each with an `$id`) so routes refer to
  * them as `{ $ref: '<id>#' }`; fastify validates and serializes with them and the OpenAPI document shows them.
  */
 import { readdir, readFile } from 'node:fs/promises'
@@ -15,7 +15,9 @@ export interface JsonSchemaWithId {
 }
 
 export async function loadSchemas (dir: string = schemasDir): Promise<JsonSchemaWithId[]> {
-  const files = (await readdir(dir, { recursive: true })).filter(f => f.endsWith('.json')).sort()
+  // API body schemas live in sub-directories (common/, v2/, v3/, …); top-level files such as config.schema.json
+  // describe other things and stay out of the HTTP layer and the OpenAPI document.
+  const files = (await readdir(dir, { recursive: true })).filter(f => f.endsWith('.json') && /[\\/]/.test(f)).sort()
   const schemas: JsonSchemaWithId[] = []
   for (const file of files) {
     const parsed = JSON.parse(await readFile(join(dir, file), 'utf8')) as Record<string, unknown>
