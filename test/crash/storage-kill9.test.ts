@@ -91,6 +91,7 @@ describe('storage survives kill -9', () => {
           await store.close()
         }
       }
+      console.log(`storage crash suite: ${ROUNDS} kills, ${total} acknowledged appends verified`)
       expect(total).toBeGreaterThan(ROUNDS * 10) // the writer really wrote between kills
     } finally {
       await cleanup()
