@@ -4,8 +4,11 @@
  * gracefully on SIGTERM/SIGINT (stop accepting, finish in-flight produces, flush, clean-shutdown marker).
  */
 import { describeSettings, loadConfig } from '../config/load.js'
+import { redactedConfig } from '../config/redact.js'
 import { startGateway } from '../gateway.js'
 import { isKrestError } from '../util/errors.js'
+import { CLIENT_USAGE, isClientCommand, runClientCommand } from './commands/index.js'
+import { configCommand } from './commands/config.js'
 
 const USAGE = `Usage: krest serve [--host <host>] [--port <port>] [--registry-port <port>] [--data-dir <dir>] [--config <file.json|file.properties>] [--<setting>=<value>]
 
@@ -16,14 +19,32 @@ Settings:
 `
 
 async function serve (args: string[]): Promise<number> {
-  const { config, help } = await loadConfig(args, process.env)
+  const { config, help, warnings } = await loadConfig(args, process.env)
   if (help) {
     process.stdout.write(USAGE + describeSettings() + '\n')
     return 0
   }
   const gateway = await startGateway(config)
   const log = gateway.app.log
-  log.info({ url: gateway.url, registryUrl: gateway.registryUrl, dataDir: config['data.dir'], clusterId: gateway.backend.metadata.clusterId }, 'krest listening')
+  for (const message of warnings) log.warn(message)
+  const partitions = gateway.store.partitionStates()
+  log.info({
+    version: gateway.version,
+    url: gateway.url,
+    registryUrl: gateway.registryUrl,
+    port: gateway.port,
+    registryPort: gateway.registryUrl === undefined ? null : Number(new URL(gateway.registryUrl).port),
+    dataDir: config['data.dir'],
+    clusterId: gateway.backend.metadata.clusterId,
+    recovered: {
+      cleanShutdown: gateway.store.recoveredFromCleanShutdown,
+      topics: new Set(partitions.map(p => p.topic)).size,
+      partitions: partitions.length,
+      records: partitions.reduce((n, p) => n + p.highWatermark - p.logStartOffset, 0),
+      subjects: gateway.registry.listSubjects().length,
+    },
+    config: redactedConfig(config),
+  }, 'krest listening')
 
   return await new Promise<number>(resolve => {
     let stopping = false
@@ -57,8 +78,19 @@ async function serve (args: string[]): Promise<number> {
 async function main (argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   if (command === 'serve') return await serve(rest)
+  if (command === 'config') return await configCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
+  if (command !== undefined && isClientCommand(command)) {
+    // Ctrl-C / SIGTERM: the command stops, cleans up (consume commits and leaves its group) and exits 0; a second one exits 130.
+    const stop = new AbortController()
+    const onSignal = (): void => { if (stop.signal.aborted) process.exit(130); stop.abort() }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    const code = await runClientCommand(command, rest, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, signal: stop.signal })
+    await new Promise<void>(resolve => { process.stdout.write('', () => { resolve() }) })
+    return code
+  }
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(USAGE + describeSettings() + '\n')
+    process.stdout.write(CLIENT_USAGE + '\n' + USAGE + describeSettings() + '\n')
     return command === undefined ? 1 : 0
   }
   process.stderr.write(`krest: unknown command ${JSON.stringify(command)}\n\n${USAGE}`)

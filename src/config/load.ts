@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { extname } from 'node:path'
 import { KrestError } from '../util/errors.js'
+import { configValidator, readConfigSchema } from './schema.js'
 import { envName, settingDefinitions } from './settings.js'
 import type { KrestConfig, SettingDefinition, SettingName } from './settings.js'
 
@@ -143,6 +144,50 @@ export interface LoadConfigInput {
   flags?: Record<string, string>
   /** Programmatic overrides (tests, embedding); highest precedence. */
   overrides?: Partial<Record<SettingName, unknown>>
+  /** Told about settings that are accepted but ignored (e.g. Confluent's *_BOOTSTRAP_SERVERS). */
+  warn?: (message: string) => void
+}
+
+/** Confluent image variables that mean nothing here (krest is the storage): accepted with one warning. */
+const IGNORED_ENV = ['KAFKA_REST_BOOTSTRAP_SERVERS', 'SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS']
+
+/** `http://0.0.0.0:8082[,…]` (Confluent's `listeners`) → host and port of the first http listener. */
+export function parseListeners (raw: string, variable: string): { host: string, port: number } {
+  const first = raw.split(',').map(s => s.trim()).find(s => s !== '')
+  let url: URL | undefined
+  try { url = first === undefined ? undefined : new URL(first) } catch { url = undefined }
+  if (url === undefined || url.protocol !== 'http:' || url.port === '') {
+    throw configError(`${variable}: expected a listener URL such as http://0.0.0.0:8082, got ${JSON.stringify(raw)} (krest serves plain http)`)
+  }
+  return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) }
+}
+
+/** Environment values by setting: `KREST_<NAME>` first, then Confluent aliases (and their `LISTENERS`). */
+function envValues (env: Record<string, string | undefined>, warn: ((message: string) => void) | undefined): Map<SettingName, string | number> {
+  const out = new Map<SettingName, string | number>()
+  const restListeners = env.KAFKA_REST_LISTENERS
+  if (restListeners !== undefined && restListeners.trim() !== '') {
+    const l = parseListeners(restListeners, 'KAFKA_REST_LISTENERS')
+    out.set('host', l.host)
+    out.set('port', l.port)
+  }
+  const registryListeners = env.SCHEMA_REGISTRY_LISTENERS
+  if (registryListeners !== undefined && registryListeners.trim() !== '') {
+    out.set('schema.registry.port', parseListeners(registryListeners, 'SCHEMA_REGISTRY_LISTENERS').port)
+  }
+  for (const name of names) {
+    const aliases = (definition(name) as { envAliases?: readonly string[] }).envAliases ?? []
+    for (const variable of [...aliases].reverse()) {
+      const raw = env[variable]
+      if (raw !== undefined) out.set(name, raw)
+    }
+    const own = env[envName(name)]
+    if (own !== undefined) out.set(name, own)
+  }
+  for (const variable of IGNORED_ENV) {
+    if (env[variable] !== undefined) warn?.(`${variable} is ignored: krest stores topics itself and needs no Kafka cluster`)
+  }
+  return out
 }
 
 /** Resolves the configuration: defaults < config file < `KREST_*` env < flags < overrides. */
@@ -156,10 +201,7 @@ export function resolveConfig (input: LoadConfigInput = {}): KrestConfig {
     }
   }
   if (input.env !== undefined) {
-    for (const name of names) {
-      const raw = input.env[envName(name)]
-      if (raw !== undefined) values[name] = parseSettingValue(name, raw, 'env')
-    }
+    for (const [name, raw] of envValues(input.env, input.warn)) values[name] = parseSettingValue(name, raw, 'env')
   }
   for (const [key, raw] of Object.entries(input.flags ?? {})) {
     if (!isSettingName(key)) throw configError(`unknown setting ${JSON.stringify(key)}`)
@@ -175,12 +217,24 @@ export function resolveConfig (input: LoadConfigInput = {}): KrestConfig {
 }
 
 /** Reads argv (after the sub-command) and the environment into a config: what `krest serve` does. */
-export async function loadConfig (args: readonly string[], env: Record<string, string | undefined>): Promise<{ config: KrestConfig, help: boolean }> {
+export async function loadConfig (args: readonly string[], env: Record<string, string | undefined>): Promise<{ config: KrestConfig, help: boolean, warnings: string[] }> {
   const parsed = parseArgs(args)
   const configFile = parsed.configFile ?? env.KREST_CONFIG
   const file = configFile === undefined ? undefined : await readConfigFile(configFile)
-  const config = resolveConfig({ file, env, flags: parsed.flags })
-  return { config, help: parsed.help }
+  // Validated against the committed JSON Schema (schemas/config.schema.json): a JSON file must be well typed
+  // as written; every source must name only known settings; and the resolved whole must satisfy it too.
+  const validate = configValidator(await readConfigSchema())
+  if (file !== undefined && configFile !== undefined) {
+    if (extname(configFile).toLowerCase() === '.json') {
+      validate(file, `config file ${configFile}`)
+    } else {
+      for (const key of Object.keys(file)) if (!isSettingName(key)) throw configError(`config file ${configFile}: unknown setting ${JSON.stringify(key)}`)
+    }
+  }
+  const warnings: string[] = []
+  const config = resolveConfig({ file, env, flags: parsed.flags, warn: m => { warnings.push(m) } })
+  validate(config as unknown as Record<string, unknown>, 'configuration')
+  return { config, help: parsed.help, warnings }
 }
 
 /** One line per setting, for `krest serve --help`. */
