@@ -6,7 +6,8 @@
  * Each segment is rewritten on its own and swapped in crash-safely:
  *   write `<base>.log.cleaned` → fsync → rename to `<base>.log.swap` (the commit point) → remove the old indexes →
  *   rename the swap over `<base>.log` → rebuild indexes. At start-up a `.cleaned` file is deleted and a `.swap`
- *   file completes its rename (see PartitionLog.open). A segment left empty is deleted.
+ *   file completes its rename (see PartitionLog.open). A segment left empty is deleted, except the log's first,
+ *   so that compaction never moves the log start offset.
  */
 import { open, rename } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -70,13 +71,14 @@ export async function compactSegments (input: CompactionInput): Promise<Segment[
     const logName = segmentFileName(seg.baseOffset, '.log')
     const cleanedPath = join(input.dir, `${logName}.cleaned`)
     const swapPath = join(input.dir, `${logName}.swap`)
-    if (out.length === 0) {
+    // An emptied segment goes, except the log's first: the log start offset stays where it was, as in Kafka.
+    if (out.length === 0 && seg !== input.segments[0]) {
       await seg.deleteFiles()
       continue
     }
     const fd = await open(cleanedPath, 'w')
     try {
-      await fd.writev(out)
+      if (out.length > 0) await fd.writev(out)
       await fd.sync()
     } finally {
       await fd.close()
@@ -87,7 +89,7 @@ export async function compactSegments (input: CompactionInput): Promise<Segment[
     await unlinkIfExists(seg.timeIndexPath)
     await rename(swapPath, seg.logPath)
     await fsyncDir(input.dir)
-    await seg.release() // readers holding the old segment keep reading the old inode
+    seg.release() // readers holding the old segment keep reading the old inode
     const { segment } = await Segment.load(input.dir, seg.baseOffset, input.indexInterval, true, input.now)
     await segment.seal()
     result.push(segment)

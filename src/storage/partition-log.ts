@@ -128,13 +128,12 @@ export class PartitionLog {
       }
       const previous = log.segments[log.segments.length - 1]
       if (previous !== undefined && segment.baseOffset < previous.nextOffset) {
-        await segment.release()
+        segment.release()
         throw new KrestError('CORRUPT_DATA', `segment ${base} of ${log.topic}-${log.partition} overlaps the previous segment`)
       }
       if (i < bases.length - 1 && !corruptionFound) segment.sealed = true
       log.segments.push(segment)
     }
-    // Drop trailing empty segments left by a crash right after a roll, but keep one.
     if (log.segments.length === 0) {
       log.segments.push(await Segment.create(dir, 0, options.config['index.interval.bytes'], options.clock.now()))
     }
@@ -440,30 +439,32 @@ export class PartitionLog {
    */
   async readRaw (offset: number, maxBytes: number): Promise<RawReadResult & { nextOffset: number }> {
     this.checkReadOffset(offset)
-    const segments = this.segments
+    // Hold every segment of the snapshot from the start: retention or compaction may replace them meanwhile, and
+    // a held segment keeps its file handle open on the old inode.
+    const start = this.findSegmentIndex(this.segments, offset)
+    const segments = this.segments.slice(start)
+    for (const seg of segments) seg.retain()
     const parts: Buffer[] = []
     let total = 0
     let nextOffset = offset
-    for (let i = this.findSegmentIndex(segments, offset); i < segments.length && nextOffset < this.hw; i++) {
-      const seg = segments[i] as Segment
-      seg.retain()
-      let chunk: SegmentRead | null
-      try {
-        chunk = await seg.read(nextOffset, maxBytes - total, parts.length > 0)
-      } finally {
-        await seg.release()
+    try {
+      for (let i = 0; i < segments.length && nextOffset < this.hw; i++) {
+        const seg = segments[i] as Segment
+        const chunk = await seg.read(nextOffset, maxBytes - total, parts.length > 0)
+        if (chunk === null) {
+          if (parts.length > 0 && nextOffset < seg.nextOffset) break // the next batch does not fit
+          continue
+        }
+        parts.push(chunk.buf)
+        total += chunk.buf.length
+        nextOffset = chunk.nextOffset
+        if (total >= maxBytes) break
+        if (chunk.nextBatchSize !== undefined && total + chunk.nextBatchSize > maxBytes) break
+        // Stay in this segment if it may hold more.
+        if (nextOffset < seg.nextOffset) i--
       }
-      if (chunk === null) {
-        if (parts.length > 0 && nextOffset < seg.nextOffset) break // the next batch does not fit
-        continue
-      }
-      parts.push(chunk.buf)
-      total += chunk.buf.length
-      nextOffset = chunk.nextOffset
-      if (total >= maxBytes) break
-      if (chunk.nextBatchSize !== undefined && total + chunk.nextBatchSize > maxBytes) break
-      // Stay in this segment if it may hold more.
-      if (nextOffset < seg.nextOffset) i--
+    } finally {
+      for (const seg of segments) seg.release()
     }
     return {
       batches: parts.length === 1 ? parts[0] as Buffer : Buffer.concat(parts, total),
@@ -485,27 +486,27 @@ export class PartitionLog {
 
   /** The first offset whose record timestamp is ≥ `timestamp`, or null when there is none (Kafka's ListOffsets). */
   async offsetForTimestamp (timestamp: number): Promise<{ offset: number, timestamp: number } | null> {
-    const segments = this.segments
-    for (const seg of segments) {
-      if (seg.maxTimestamp < timestamp || seg.committedSize === 0) continue
-      const from = Math.max(seg.lookupTimestamp(timestamp), this.logStartOffset)
-      seg.retain()
-      let found: { offset: number, timestamp: number } | null = null
-      try {
+    const segments = this.segments.slice()
+    for (const seg of segments) seg.retain()
+    try {
+      for (const seg of segments) {
+        if (seg.maxTimestamp < timestamp || seg.committedSize === 0) continue
+        const from = Math.max(seg.lookupTimestamp(timestamp), this.logStartOffset)
+        let found: { offset: number, timestamp: number } | null = null
         await seg.scan(from, b => {
-          if (found !== null || b.maxTimestamp < timestamp || b.lastOffset < from) return
+          if (b.maxTimestamp < timestamp || b.lastOffset < from) return
           const records: DecodedRecord[] = []
           decodeBatchInto(b.chunk, b.at, records, from)
           for (const r of records) {
-            if (r.timestamp >= timestamp && r.offset < this.hw) { found = { offset: r.offset, timestamp: r.timestamp }; return }
+            if (r.timestamp >= timestamp && r.offset < this.hw) { found = { offset: r.offset, timestamp: r.timestamp }; return 'stop' }
           }
         })
-      } finally {
-        await seg.release()
+        if (found !== null) return found
       }
-      if (found !== null) return found
+      return null
+    } finally {
+      for (const seg of segments) seg.release()
     }
-    return null
   }
 
   /**

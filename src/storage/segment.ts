@@ -52,7 +52,7 @@ async function readFully (fd: FileHandle, buf: Buffer, position: number): Promis
  */
 export async function scanBatches (
   fd: FileHandle, start: number, end: number, expectedFirstOffset: number, validate: boolean,
-  onBatch: (batch: ScannedBatch) => void | Promise<void>,
+  onBatch: (batch: ScannedBatch) => void | 'stop' | Promise<void>,
 ): Promise<{ validEnd: number, stop: ScanStop, nextOffset: number }> {
   let pos = start
   let nextOffset = expectedFirstOffset
@@ -84,9 +84,10 @@ export async function scanBatches (
       const baseOffset = batchBaseOffsetAt(chunk, p)
       const lastOffset = batchLastOffsetAt(chunk, p)
       if (validate && (baseOffset < nextOffset || lastOffset < baseOffset)) return { validEnd: pos + p, stop: 'corrupt', nextOffset }
-      await onBatch({ position: pos + p, size, baseOffset, lastOffset, maxTimestamp: batchMaxTimestampAt(chunk, p), chunk, at: p })
+      const verdict = await onBatch({ position: pos + p, size, baseOffset, lastOffset, maxTimestamp: batchMaxTimestampAt(chunk, p), chunk, at: p })
       nextOffset = lastOffset + 1
       p += size
+      if (verdict === 'stop') return { validEnd: pos + p, stop: 'end', nextOffset }
     }
     if (p === 0 && chunk.length < LOG_OVERHEAD) return { validEnd: pos, stop: 'truncated', nextOffset }
     pos += p
@@ -507,20 +508,23 @@ export class Segment {
   }
 
   /** Scans committed batches from the one holding `fromOffset` (for timestamp searches and compaction). */
-  async scan (fromOffset: number, onBatch: (b: ScannedBatch) => void | Promise<void>): Promise<void> {
+  async scan (fromOffset: number, onBatch: (b: ScannedBatch) => void | 'stop' | Promise<void>): Promise<void> {
     await scanBatches(this.fd, this.lookupPosition(fromOffset), this.committedSize, this.baseOffset, false, onBatch)
   }
 
   retain (): void { this.refs++ }
 
-  /** Drops a reference; the file handle closes when the last one goes. */
-  async release (): Promise<void> {
+  /** Drops a reference; the file handles close (in the background) when the last one goes. */
+  release (): void {
     this.refs--
-    if (this.refs === 0 && !this.closed) {
-      this.closed = true
-      await this.closeIndexHandles()
-      await this.fd.close()
-    }
+    if (this.refs === 0) void this.closeHandles()
+  }
+
+  private async closeHandles (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.closeIndexHandles().catch(() => undefined)
+    await this.fd.close().catch(() => undefined)
   }
 
   /** Closes the segment for good (clean shutdown): indexes written and everything fsynced. */
@@ -529,7 +533,8 @@ export class Segment {
     this.maybeAddTimeEntry()
     await this.persistIndexes()
     await this.syncAll()
-    await this.release()
+    this.refs--
+    if (this.refs === 0) await this.closeHandles()
   }
 
   /** Removes the segment's files; open readers keep working on the unlinked inode until they release it. */
@@ -537,7 +542,7 @@ export class Segment {
     await unlinkIfExists(this.logPath)
     await unlinkIfExists(this.indexPath)
     await unlinkIfExists(this.timeIndexPath)
-    await this.release()
+    this.release()
   }
 
   get indexEntries (): number { return this.idxRelOffsets.length }

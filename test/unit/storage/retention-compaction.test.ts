@@ -65,6 +65,18 @@ describe('retention', () => {
     expect((await log.read(log.logStartOffset, 1 << 20)).records.at(-1)!.offset).toBe(59)
   })
 
+  it('lets reads that started before retention finish on the deleted segments', async () => {
+    await store.createTopic('t', { partitions: 1, configs: { 'segment.bytes': '600', 'retention.bytes': '0' } })
+    const log = store.partition('t', 0)
+    for (let i = 0; i < 200; i++) await log.append([{ key: null, value: Buffer.alloc(100, i) }])
+    const reads = Array.from({ length: 20 }, () => log.read(0, 1 << 20))
+    const cleaning = store.runCleaner()
+    const results = await Promise.all(reads)
+    await cleaning
+    expect(log.logStartOffset).toBeGreaterThan(150)
+    for (const r of results) expect(r.records.map(x => x.offset)).toEqual(Array.from({ length: 200 }, (_, i) => i))
+  })
+
   it('keeps everything with retention.ms=-1 and retention.bytes=-1', async () => {
     await store.createTopic('t', { partitions: 1, configs: { 'segment.bytes': '500', 'retention.ms': '-1' } })
     const log = store.partition('t', 0)
@@ -123,6 +135,18 @@ describe('compaction', () => {
     store = await LogStore.open({ dataDir: dir, clock, retentionCheckIntervalMs: 0 })
     const again = (await store.partition('c', 0).read(store.partition('c', 0).logStartOffset, 1 << 20)).records
     expect(again.map(r => r.offset)).toEqual([...offsets, hw])
+  })
+
+  it('lets reads that started before compaction finish on the old segments', async () => {
+    await store.createTopic('c', { partitions: 1, configs: { 'cleanup.policy': 'compact', 'segment.bytes': '600' } })
+    await produceKeys('c', 20, 5)
+    const log = store.partition('c', 0)
+    const reads = Array.from({ length: 20 }, () => log.read(0, 1 << 20))
+    const compacting = log.compact(true)
+    const results = await Promise.all(reads)
+    expect(await compacting).toBe(true)
+    for (const r of results) expect(r.records.map(x => x.offset)).toEqual(Array.from({ length: 100 }, (_, i) => i))
+    expect((await log.read(0, 1 << 20)).records.length).toBeLessThan(100)
   })
 
   it('drops tombstones older than delete.retention.ms and keeps newer ones', async () => {
