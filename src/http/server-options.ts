@@ -5,7 +5,9 @@
  * longer than the limit), which otherwise come back in fastify's own `{error, code, statusCode}` shape.
  */
 import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
+import { STATUS_CODES } from 'node:http'
 import type { IncomingMessage, Server } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { Socket } from 'node:net'
 
 /** Longest path parameter. Kafka topic names reach 249 characters; registry subjects can be longer. */
@@ -50,9 +52,32 @@ export function frameworkErrors (err: FastifyError, _request: FastifyRequest, re
   void reply.code(status).type('application/json').serializer(JSON.stringify).send({ error_code: status, message })
 }
 
+/**
+ * Requests node's HTTP parser refuses (bad framing or chunking, invalid characters, headers over the size limit,
+ * a request timeout) are answered on the socket, as `{error_code, message}` rather than fastify's
+ * `{error, message, statusCode}`, and the connection is closed.
+ */
+export function clientErrorHandler (err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  let status = 400
+  let message = 'Bad Request: the request is not valid HTTP/1.1.'
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    status = 408
+    message = 'Request Timeout: the request was not received in time (request.headers.timeout.ms, request.timeout.ms).'
+  } else if (err.code === 'HPE_HEADER_OVERFLOW') {
+    status = 431
+    message = 'Request Header Fields Too Large.'
+  }
+  const body = JSON.stringify({ error_code: status, message })
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`)
+  }
+  socket.destroy()
+}
+
 /** Fastify constructor options for one listener (timeouts are applied to its server by `applyConnectionLimits`). */
-export function hardenedServerOptions (): Pick<FastifyServerOptions, 'maxParamLength' | 'frameworkErrors'> {
-  return { maxParamLength: MAX_PARAM_LENGTH, frameworkErrors }
+export function hardenedServerOptions (): Pick<FastifyServerOptions, 'maxParamLength' | 'frameworkErrors' | 'clientErrorHandler'> {
+  return { maxParamLength: MAX_PARAM_LENGTH, frameworkErrors, clientErrorHandler }
 }
 
 /** The defaults of the config table, for a listener built without a config (the registry's own app). */

@@ -45,6 +45,8 @@ export interface FuzzServer {
   dataDir: string
   /** Counts requests that reached the server (client-side refusals are not counted). */
   readonly sent: number
+  /** Replies by status class and route family, e.g. `2xx POST /topics` → count (what the fuzzing reached). */
+  readonly stats: Map<string, number>
   send(req: FuzzRequest): Promise<FuzzReply | undefined>
   /** Every path under the parent dir that is not inside the data dir, and every marker-named entry in tmpdir/cwd. */
   outsideFiles(): Promise<string[]>
@@ -99,7 +101,9 @@ export async function startFuzzServer (overrides: Partial<Record<SettingName, un
   const gateway = await startGateway(config, { logger: false })
   await untilReady(gateway.url)
   let sent = 0
+  const stats = new Map<string, number>()
   return {
+    stats,
     gateway,
     parent,
     dataDir,
@@ -123,6 +127,9 @@ export async function startFuzzServer (overrides: Partial<Record<SettingName, un
         throw err
       }
       sent++
+      const family = req.path.split('?')[0]?.split('/').slice(0, 2).join('/') ?? ''
+      const key = `${Math.floor(res.statusCode / 100)}xx ${req.registryPort === true ? 'registry:' : ''}${req.method} ${family}`
+      stats.set(key, (stats.get(key) ?? 0) + 1)
       const text = await res.body.text()
       return { status: res.statusCode, headers: res.headers, text }
     },
@@ -171,4 +178,13 @@ export async function sendAndCheck (server: FuzzServer, req: FuzzRequest): Promi
     throw new Error(`${req.method} ${req.path.slice(0, 300)} → ${problem}\nrequest: ${JSON.stringify(shown)}`)
   }
   return reply
+}
+
+/** One line with the request count (and, with KREST_FUZZ_STATS set, replies by status class and route family). */
+export function fuzzReport (server: FuzzServer | undefined, label: string, runs: number): string {
+  const lines = [`${label}: ${server?.sent ?? 0} requests (KREST_FUZZ_RUNS=${runs})`]
+  if (server !== undefined && process.env.KREST_FUZZ_STATS !== undefined) {
+    for (const [k, n] of [...server.stats].sort(([a], [b]) => a.localeCompare(b))) lines.push(`${String(n).padStart(6)} ${k}`)
+  }
+  return lines.join('\n')
 }

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fuzzRuns, sendAndCheck, startFuzzServer } from './fuzz-harness.js'
+import { fuzzReport, fuzzRuns, sendAndCheck, startFuzzServer } from './fuzz-harness.js'
 import type { FuzzServer } from './fuzz-harness.js'
 import { HOSTILE_NAMES, encodeSegment } from './arbitraries.js'
 import { ROUTES, requestArb } from './routes.js'
@@ -44,7 +44,7 @@ afterAll(async () => {
   process.off('unhandledRejection', onRejection)
   await server?.close()
   // eslint-disable-next-line no-console
-  console.info(`fuzz: ${server?.sent ?? 0} requests over ${ROUTES.length} routes (KREST_FUZZ_RUNS=${RUNS})`)
+  console.info(fuzzReport(server, 'fuzz routes', RUNS))
 })
 
 async function assertHealthy (): Promise<void> {

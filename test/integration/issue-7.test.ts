@@ -1,6 +1,7 @@
 /**
  * Regression tests for bugs the fuzz suite (test/fuzz) found, each named after what it broke (issue 7).
  */
+import { connect } from 'node:net'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BINARY, V2, b64, startHarness } from './gateway-harness.js'
@@ -20,6 +21,19 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close()
 })
+
+/** Raw bytes to the REST port; resolves with everything received once the server closes. */
+async function raw (bytes: string): Promise<string> {
+  const { hostname, port } = new URL(h.url)
+  return await new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) })
+    let received = ''
+    socket.on('data', d => { received += d.toString('latin1') })
+    socket.on('error', err => { if ((err as NodeJS.ErrnoException).code !== 'ECONNRESET') reject(err) })
+    socket.on('close', () => { resolve(received) })
+    socket.on('connect', () => { socket.end(bytes) })
+  })
+}
 
 function expectErrorBody (body: unknown, code: number): void {
   expect(body).toEqual({ error_code: code, message: expect.any(String) })
@@ -47,6 +61,18 @@ describe('issue 7 regressions', () => {
     expect(res.statusCode).toBeLessThan(500)
     const body = await res.body.json() as { error_code: number }
     expectErrorBody(body, res.statusCode)
+  })
+
+  it('a request with broken chunked framing answers 400 {error_code, message}, not fastify\'s {error, message, statusCode}', async () => {
+    const text = await raw('POST /topics/t HTTP/1.1\r\nHost: x\r\nContent-Type: application/vnd.kafka.binary.v2+json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n\r\n0\r\n\r\n')
+    expect(text).toMatch(/^HTTP\/1\.1 400 /)
+    expectErrorBody(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)), 400)
+  })
+
+  it('headers over node\'s size limit answer 431 {error_code, message}', async () => {
+    const text = await raw(`GET /v3/clusters HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(40_000)}\r\n\r\n`)
+    expect(text).toMatch(/^HTTP\/1\.1 431 /)
+    expectErrorBody(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)), 431)
   })
 
   it('a 200-character topic name in the path is served, not refused with 414 by fastify\'s 100-character parameter limit', async () => {
