@@ -103,11 +103,17 @@ describe('v2 metadata', () => {
     expect(no.text).toBe('')
   })
 
-  it('answers unknown paths with 404 in Confluent shape', async () => {
+  it('answers unknown paths with 404 and known paths with another method with 405, in Confluent shape', async () => {
     h = await startHarness()
     const res = await h.call('GET', '/nothing/here')
     expect(res.status).toBe(404)
     expect(res.body).toEqual({ error_code: 404, message: 'HTTP 404 Not Found' })
+    for (const [method, path] of [['DELETE', '/topics/orders'], ['PUT', '/brokers'], ['DELETE', '/topics/orders/partitions/0/offsets'], ['GET', `/v3/clusters/x/topics/t/configs:alter`]]) {
+      const wrong = await h.call(method as string, path as string)
+      expect(wrong.status, `${method} ${path}`).toBe(405)
+      expect(wrong.body).toEqual({ error_code: 405, message: 'HTTP 405 Method Not Allowed' })
+    }
+    expect((await h.call('DELETE', '/topics/orders')).headers.allow).toMatch(/GET.*POST/)
   })
 })
 

@@ -86,7 +86,39 @@ export function installErrorHandler (app: FastifyInstance, bodyLimit: number): v
     }
     return reply.type('application/json').serializer(JSON.stringify).send(body)
   })
+  // Which methods each route path answers, so a known path with another method gets 405 (as Confluent), not 404.
+  const routes: { pattern: RegExp, methods: Set<string> }[] = []
+  app.addHook('onRoute', route => {
+    const pattern = routePattern(route.url ?? route.path)
+    let entry = routes.find(r => r.pattern.source === pattern.source)
+    if (entry === undefined) { entry = { pattern, methods: new Set() }; routes.push(entry) }
+    for (const m of Array.isArray(route.method) ? route.method : [route.method]) entry.methods.add(m)
+  })
   app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? ''
+    const allowed = new Set<string>()
+    for (const r of routes) if (r.pattern.test(path)) for (const m of r.methods) allowed.add(m)
+    if (allowed.size > 0 && !allowed.has(request.method)) {
+      return reply.code(405).header('allow', [...allowed].sort().join(', ')).type('application/json')
+        .send({ error_code: 405, message: httpMessages[405] })
+    }
     return reply.code(404).type('application/json').send({ error_code: 404, message: httpMessages[404] })
   })
+}
+
+/** A fastify route path (`/topics/:topic`, `…/configs::alter`, `/docs/*`) as a RegExp over request paths. */
+function routePattern (url: string): RegExp {
+  let out = ''
+  for (let i = 0; i < url.length; i++) {
+    const c = url[i] as string
+    if (c === ':' && url[i + 1] === ':') { out += ':'; i++; continue }
+    if (c === ':') {
+      while (i + 1 < url.length && /[A-Za-z0-9_]/.test(url[i + 1] as string)) i++
+      out += '[^/]+'
+      continue
+    }
+    if (c === '*') { out += '.*'; continue }
+    out += c.replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+  }
+  return new RegExp(`^${out}/?$`)
 }
