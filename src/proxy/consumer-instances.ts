@@ -13,6 +13,7 @@ import type { EmbeddedFormatName } from '../serde/types.js'
 import type { Clock, StorageLogger } from '../storage/types.js'
 import { isKrestError, KrestError } from '../util/errors.js'
 import { SerialQueue } from '../util/serial-queue.js'
+import { isJsonText } from './json-text.js'
 
 export interface ConsumerInstancesOptions {
   groups: GroupConsumers
@@ -454,6 +455,7 @@ function toJson (r: ConsumedRecord, decode: (b: Buffer, isKey: boolean) => unkno
 /** The record bytes as JSON text, checked to be JSON (INVALID_DATA otherwise, as the json format's deserializer). */
 function validatedJsonText (b: Buffer, topic: string, isKey: boolean): string {
   const text = b.toString('utf8')
+  if (isJsonText(b)) return text // the byte-level check is about twice as fast as JSON.parse, which decides otherwise
   try {
     JSON.parse(text)
   } catch (err) {
