@@ -16,9 +16,33 @@ export interface Parsed {
   positionals: string[]
 }
 
+/** `-o -2` → `--offset=-2`: a negative number after a string option is its value, not an option (rpk/kcat offsets). */
+function joinNegativeValues (args: readonly string[], options: OptionSpec): string[] {
+  const takesValue = new Set<string>()
+  for (const [name, o] of Object.entries(options)) {
+    if (o.type !== 'string') continue
+    takesValue.add(`--${name}`)
+    if (o.short !== undefined) takesValue.add(`-${o.short}`)
+  }
+  const out: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? ''
+    const next = args[i + 1]
+    if (takesValue.has(a) && next !== undefined && /^-\d+$/.test(next)) {
+      const long = a.startsWith('--') ? a : `--${Object.entries(options).find(([, o]) => `-${o.short ?? ''}` === a)?.[0] ?? ''}`
+      out.push(`${long}=${next}`)
+      i++
+    } else {
+      out.push(a)
+    }
+  }
+  return out
+}
+
 export function parse (args: readonly string[], options: OptionSpec): Parsed {
   try {
-    const { values, positionals } = parseArgs({ args: [...args], options: { ...COMMON_OPTIONS, ...options }, allowPositionals: true, strict: true })
+    const all = { ...COMMON_OPTIONS, ...options }
+    const { values, positionals } = parseArgs({ args: joinNegativeValues(args, all), options: all, allowPositionals: true, strict: true })
     return { values: values as Parsed['values'], positionals }
   } catch (err) {
     throw new UsageError((err as Error).message)
