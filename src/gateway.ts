@@ -137,6 +137,7 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
       partitioner: new Partitioner(),
       autoCreateTopics: config['auto.create.topics.enable'],
       defaultPartitions: config['num.partitions'],
+      maxPartitions: config['partitions.max'],
       defaultReplicationFactor: config['default.replication.factor'],
       logDefaults,
       endpoint: () => ({ host: address.address, port: address.port }),

@@ -38,6 +38,8 @@ export interface EmbeddedBackendOptions {
   defaultPartitions: number
   /** `default.replication.factor` (must be 1) */
   defaultReplicationFactor: number
+  /** `partitions.max`: most partitions on the server, internal topics included (each holds open files). Unlimited when absent. */
+  maxPartitions?: number
   /** Broker-level log defaults, for config synonyms (`log.segment.bytes` for `segment.bytes`, …). */
   logDefaults: LogConfig
   /** Where the one broker can be reached; called when metadata is asked for (the port is known after listen). */
@@ -246,6 +248,7 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
         await Promise.resolve()
         try {
           checkStorableTopicName(topic)
+          await this.checkPartitionBudget(this.options.defaultPartitions)
           const created = await this.store.createTopic(topic, { partitions: this.options.defaultPartitions })
           await this.topicsChanged()
           return created
@@ -299,6 +302,7 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
     }
     const configs = spec.configs ?? {}
     checkStorableTopicName(name)
+    if (Number.isInteger(partitions) && partitions > 0) await this.checkPartitionBudget(partitions)
     if (options.validateOnly === true) {
       if (await this.store.hasTopic(name)) throw new KrestError('TOPIC_ALREADY_EXISTS', `Topic '${name}' already exists.`)
       if (!Number.isInteger(partitions) || partitions < 1) throw new KrestError('INVALID_PARTITIONS', `Number of partitions must be at least 1, got ${partitions}.`)
@@ -313,6 +317,20 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
     const created = await this.store.createTopic(name, { partitions, configs })
     await this.topicsChanged()
     return this.toTopicInfo(created)
+  }
+
+  /**
+   * `partitions.max` (issue 7): each partition keeps its segment and index files open, so unbounded topic creation
+   * (e.g. produce to ever new names with auto-create on) would exhaust file descriptors and fail every write.
+   */
+  private async checkPartitionBudget (adding: number): Promise<void> {
+    const max = this.options.maxPartitions
+    if (max === undefined) return
+    let total = 0
+    for (const t of await this.store.listTopics()) total += t.partitions
+    if (total + adding > max) {
+      throw new KrestError('INVALID_PARTITIONS', `The server holds at most ${max} partitions (partitions.max); it has ${total}, and this request adds ${adding}.`)
+    }
   }
 
   private async topicsChanged (): Promise<void> {
@@ -332,6 +350,7 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
       throw new KrestError('INVALID_PARTITIONS', `Topic already has ${desc.partitions} partitions.`, { details: { topic: name, partitions: desc.partitions } })
     }
     if (desc.internal) throw new KrestError('INTERNAL_TOPIC', `Partitions of internal topic ${name} cannot be changed.`, { details: { topic: name } })
+    await this.checkPartitionBudget(totalCount - desc.partitions)
     await this.store.addPartitions(name, totalCount)
     await this.topicsChanged()
     return this.toTopicInfo(await this.store.describeTopic(name))

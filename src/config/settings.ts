@@ -122,6 +122,10 @@ export const settingDefinitions = {
     type: 'int', default: 1, min: 1, max: 10000, group: 'topics',
     doc: 'Partition count of auto-created topics and of topics created without partitions_count.',
   },
+  'partitions.max': {
+    type: 'int', default: 2000, min: 1, max: 1000000, group: 'topics',
+    doc: 'Most partitions on this server, internal topics included; a create or produce that would add more gets 400/40002. Each partition keeps three files open: keep it below a third of the open-file limit (ulimit -n).',
+  },
   'default.replication.factor': {
     type: 'int', default: 1, min: 1, max: 1, group: 'topics',
     doc: 'Replication factor reported for topics. krest is a single broker, so 1 is the only valid value.',

@@ -117,6 +117,32 @@ describe('request size limits', () => {
   })
 })
 
+describe('partition limit', () => {
+  it('a topic create, partition increase or auto-create past partitions.max answers 400/40002 and creates nothing', async () => {
+    // internal topics count too: __consumer_offsets (1 partition here) and _schemas (1)
+    const h = await harness({ 'partitions.max': 10, 'offsets.topic.num.partitions': 1 })
+    const cid = h.gateway.store.clusterId
+    const create = async (name: string, partitions: number): Promise<{ status: number, body: unknown }> =>
+      await h.call('POST', `/v3/clusters/${cid}/topics`, { body: { topic_name: name, partitions_count: partitions }, headers: { 'content-type': 'application/json' } })
+    expect((await create('a', 5)).status).toBe(201)
+    const over = await create('b', 5)
+    expect(over.status).toBe(400)
+    expect(errorBody(over.body).error_code).toBe(40002)
+    expect(errorBody(over.body).message).toContain('partitions.max')
+    expect((await h.call('GET', '/topics/b')).status).toBe(404)
+    const grow = await h.call('PATCH', `/v3/clusters/${cid}/topics/a`, { body: { partitions_count: 9 }, headers: { 'content-type': 'application/json' } })
+    expect(grow.status).toBe(400)
+    expect((await h.call('PATCH', `/v3/clusters/${cid}/topics/a`, { body: { partitions_count: 8 }, headers: { 'content-type': 'application/json' } })).status).toBe(200)
+    const auto = await h.call('POST', '/topics/c', { body: { records: [{ value: b64('x') }] }, headers: { 'content-type': BINARY } })
+    expect(auto.status).toBe(400)
+    expect(errorBody(auto.body).error_code).toBe(40002)
+    expect((await h.call('GET', '/topics/c')).status).toBe(404)
+    // deleting a topic makes room again
+    expect((await h.call('DELETE', `/v3/clusters/${cid}/topics/a`)).status).toBe(204)
+    expect((await h.call('POST', '/topics/c', { body: { records: [{ value: b64('x') }] }, headers: { 'content-type': BINARY } })).status).toBe(200)
+  })
+})
+
 describe('consumer instance limits', () => {
   const create = async (h: Harness, group: string, name: string): Promise<{ status: number, body: unknown }> =>
     await h.call('POST', `/consumers/${group}`, { body: { name, format: 'binary' }, headers: { 'content-type': V2 } })
