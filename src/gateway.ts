@@ -180,6 +180,7 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
     const restServer = restBoot
     app = await buildApp({ config, backend, formats, registry, consumers, logger, operations, serverFactory: handler => restServer.handOver(handler) })
     await app.ready()
+    restBoot.activate()
     log = app.log.child({ module: 'storage' })
     for (const e of early.splice(0)) log[e.level](e.obj, e.msg)
     const url = restBoot.url
@@ -188,6 +189,7 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
       const registryServer = registryBoot
       registryApp = await buildRegistryApp({ registry, logger, bodyLimit: config['request.body.max.bytes'], connectionLimits: connectionLimitsFrom(config), operations, serverFactory: handler => registryServer.handOver(handler) })
       await registryApp.ready()
+      registryServer.activate()
     }
 
     let closing: Promise<void> | undefined

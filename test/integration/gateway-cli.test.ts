@@ -133,4 +133,36 @@ describe('krest serve', () => {
     second.child.kill('SIGTERM')
     expect((await second.exited).code).toBe(0)
   })
+
+  it('survives requests during start-up: 503/50302 until ready, then the API (no crash)', async () => {
+    const dataDir = await tempDir()
+    const port = 20000 + Math.floor(Math.random() * 20000)
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--data-dir', dataDir, '--port', String(port)], {
+      env: { ...process.env, KREST_SCHEMA_REGISTRY_PORT: '-1', KREST_HOST: '127.0.0.1', KREST_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    children.push(child)
+    let err = ''
+    child.stderr.on('data', (c: Buffer) => { err += c.toString() })
+    const statuses = new Set<number>()
+    const deadline = Date.now() + 30_000
+    let ready = false
+    while (!ready && Date.now() < deadline && child.exitCode === null) {
+      // Many requests at once, to land some between the app taking the port over and being ready.
+      const results = await Promise.all(Array.from({ length: 20 }, async (_, i) => {
+        try {
+          const res = await request(`http://127.0.0.1:${port}${i % 2 === 0 ? '/' : '/nothing'}`)
+          await res.body.text()
+          return res.statusCode
+        } catch { return 0 }
+      }))
+      for (const s of results) statuses.add(s)
+      ready = results.includes(200)
+    }
+    expect(child.exitCode, err).toBeNull()
+    expect(ready).toBe(true)
+    for (const s of statuses) expect([0, 200, 404, 503]).toContain(s)
+    child.kill('SIGTERM')
+    const code = await new Promise<number | null>(resolve => child.on('exit', resolve))
+    expect(code, err).toBe(0)
+  })
 })

@@ -19,8 +19,10 @@ export interface BootstrapServer {
   /** `http://host:port` once listening. */
   readonly url: string
   readonly address: AddressInfo
-  /** A fastify `serverFactory`: installs fastify's handler on the already listening server. */
+  /** A fastify `serverFactory`: takes fastify's handler for the already listening server (see `activate`). */
   handOver(handler: RequestListener): Server
+  /** Call once the app is ready: from now on fastify's handler answers every request. */
+  activate(): void
   /**
    * Graceful stop: no new connections; idle keep-alive connections are closed as they become idle, requests in
    * flight finish. Resolves when the last connection has ended. Safe to call twice.
@@ -63,6 +65,7 @@ export async function listenBootstrap (options: { host: string, port: number, re
     server.listen({ host: options.host, port: options.port }, () => { server.off('error', reject); resolve() })
   })
   const address = server.address() as AddressInfo
+  let pendingHandler: RequestListener | undefined
   let drained: Promise<void> | undefined
   const drain = (): Promise<void> => {
     drained ??= new Promise<void>(resolve => {
@@ -80,9 +83,16 @@ export async function listenBootstrap (options: { host: string, port: number, re
     url,
     address,
     handOver (fastifyHandler) {
-      server.off('request', handler)
-      server.on('request', fastifyHandler)
+      // fastify calls this from its constructor, long before it is ready: a request routed by fastify before
+      // ready() crashes the process (its 404 context does not exist yet). The bootstrap handler keeps answering
+      // until activate().
+      pendingHandler = fastifyHandler
       return server
+    },
+    activate () {
+      if (pendingHandler === undefined) throw new Error('activate() before handOver()')
+      server.off('request', handler)
+      server.on('request', pendingHandler)
     },
     drain,
     async close () {
