@@ -4,7 +4,9 @@ import type { ChildProcess } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { produceCommand } from '../../src/cli/commands/produce.js'
 import { b64, BINARY, startHarness } from './gateway-harness.js'
 import type { Harness } from './gateway-harness.js'
 
@@ -141,6 +143,28 @@ describe('krest produce and consume', () => {
     expect(second.code).toBe(0)
     expect(second.stdout).toBe('line-10\nline-11\nline-12\nline-13\nline-14\n')
     expect((await lag('readers', 'big')).current_offset).toBe(15)
+  })
+
+  it('shows a progress bar with records/s on a terminal when reading a file, and none on a pipe', async () => {
+    const file = join(dir, 'progress.txt')
+    await writeFile(file, Array.from({ length: 5000 }, (_, i) => `p-${i}`).join('\n'))
+    const sink = (): { stream: Writable & { isTTY?: boolean }, text: () => string } => {
+      let text = ''
+      const stream = new Writable({ write (c: Buffer, _e, done) { text += c.toString(); done() } })
+      return { stream, text: () => text }
+    }
+    const tty = sink()
+    tty.stream.isTTY = true
+    const out = sink()
+    expect(await produceCommand(['progress', '--file', file, '--url', h.url, '--batch-size', '500'], { stdout: out.stream, stderr: tty.stream, env: {} })).toBe(0)
+    expect(tty.text()).toMatch(/\r\[#{30}\] 100% {2}5000 records {2}\d+ records\/s\n/)
+    expect(tty.text()).toMatch(/produced 5000 records to progress/)
+    expect(out.text()).toBe('')
+    const pipe = sink()
+    expect(await produceCommand(['progress', '--file', file, '--url', h.url], { stdout: out.stream, stderr: pipe.stream, env: {} })).toBe(0)
+    expect(pipe.text()).not.toContain('records/s\n\r')
+    expect(pipe.text()).not.toContain('[#')
+    expect((await h.call('GET', '/topics/progress/partitions/0/offsets')).body).toEqual({ beginning_offset: 0, end_offset: 10_000 })
   })
 
   it('produces keys, JSON values and headers to a chosen partition; consumes from offsets by the rpk/kcat grammar', async () => {

@@ -247,4 +247,21 @@ describe('logs', () => {
     // fastify's own two lines per request are off
     expect(lines.some(l => l.msg === 'incoming request')).toBe(false)
   })
+
+  it('writes human lines instead of JSON when log.format is auto and stdout is a terminal', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'krest-ops-'))
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }))
+    let out = ''
+    const sink = new Writable({ write (chunk: Buffer, _e, done) { out += chunk.toString(); done() } })
+    const config = resolveConfig({ overrides: { host: '127.0.0.1', port: 0, 'schema.registry.port': -1, 'data.dir': dataDir } })
+    const gateway = await startGateway(config, { logger: loggerOptions({ level: 'info', format: 'auto', isTty: true, destination: sink }) })
+    cleanups.push(() => gateway.close())
+    const res = await request(gateway.url + '/topics', { headers: { accept: V2, authorization: 'Bearer abc.def' } })
+    await res.body.text()
+    const line = out.split('\n').find(l => l.includes('request completed')) ?? ''
+    expect(line).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  request completed {2}reqId=\S+ request=\{"method":"GET","url":"\/topics"/)
+    expect(line).toContain('"authorization":"[Redacted]"')
+    expect(out).not.toContain('abc.def')
+    expect(out.split('\n').filter(l => l.startsWith('{'))).toEqual([])
+  })
 })
