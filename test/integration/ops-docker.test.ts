@@ -138,16 +138,22 @@ describe('the image\'s start command, from a clean production install', () => {
     let out = ''
     const exited = new Promise<number | null>(resolve => child.on('exit', code => { resolve(code) }))
     try {
-      const listening = await new Promise<{ url: string, port: number, version: string }>((resolve, reject) => {
+      const listening = await new Promise<{ url: string, port: number, registryPort: number, version: string, dataDir: string, recovered: Record<string, unknown> }>((resolve, reject) => {
         child.stdout.on('data', (c: Buffer) => {
           out += c.toString()
           const line = out.split('\n').find(l => l.includes('krest listening'))
-          if (line !== undefined) resolve(JSON.parse(line) as { url: string, port: number, version: string })
+          if (line !== undefined) resolve(JSON.parse(line) as { url: string, port: number, registryPort: number, version: string, dataDir: string, recovered: Record<string, unknown> })
         })
         child.stderr.on('data', (c: Buffer) => { out += c.toString() })
         void exited.then(() => { reject(new Error(`exited early: ${out}`)) })
       })
-      expect(listening.version).toBe('0.1.0')
+      // The start-up line: version, ports, data dir, recovered state.
+      const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }
+      expect(listening.version).toBe(pkg.version)
+      expect(listening.port).toBeGreaterThan(0)
+      expect(listening.registryPort).toBeGreaterThan(0)
+      expect(listening.dataDir).toBe(data)
+      expect(listening.recovered).toMatchObject({ cleanShutdown: false, topics: 2, subjects: 0 })
       const produce = await request(`${listening.url}/topics/image`, { method: 'POST', headers: { 'content-type': 'application/vnd.kafka.json.v2+json' }, body: JSON.stringify({ records: [{ value: 1 }] }) })
       expect(produce.statusCode).toBe(200)
       await produce.body.text()
