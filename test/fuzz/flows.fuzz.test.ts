@@ -157,7 +157,34 @@ const registryReq: Arbitrary<FuzzRequest> = fc.tuple(
   }
 })
 
+/** A v3 streaming produce body: concatenated records (some broken), cut into arbitrary chunks. */
+const streamBody: Arbitrary<Buffer[]> = fc.tuple(
+  fc.array(fc.oneof(
+    { weight: 4, arbitrary: fc.record({ value: fc.record({ type: fc.constantFrom('STRING', 'JSON', 'BINARY'), data: fc.string({ maxLength: 30 }) }), partition_id: fc.option(partition, { nil: undefined }) }).map(r => toJsonText(clean(r))) },
+    { weight: 1, arbitrary: anyJson.map(toJsonText) },
+    { weight: 1, arbitrary: fc.constantFrom('{', '}', '{"value":', '[', 'null', '"x"', '{"value":{"type":"BINARY","data":"!!"}}', '\u0000', ' \n ') },
+  ), { minLength: 1, maxLength: 12 }),
+  fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 20 }),
+).map(([records, cuts]) => {
+  const all = Buffer.from(records.join(''), 'utf8')
+  const chunks: Buffer[] = []
+  let at = 0
+  for (let i = 0; at < all.length; i++) {
+    const n = cuts[i % cuts.length] ?? 8
+    chunks.push(all.subarray(at, at + n))
+    at += n
+  }
+  return chunks
+})
+
 describe('fuzz: near-valid flows', () => {
+  it('v3 streaming produce with concatenated, broken and split records answers per-record reports, never a server error', async () => {
+    await fc.assert(fc.asyncProperty(streamBody, topic, async (chunks, t) => {
+      await sendAndCheck(server, { method: 'POST', path: `/v3/clusters/${clusterId}/topics/${encodeComponent(String(t))}/records`, headers: { 'content-type': 'application/json' }, body: chunks })
+    }), { numRuns: Math.ceil(RUNS / 2) })
+    await assertHealthy()
+  })
+
   it('produce with near-valid records (binary, json, v3) never answers 5xx', async () => {
     let ok = 0
     await fc.assert(fc.asyncProperty(produceReq, async req => {

@@ -6,6 +6,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
+import { Readable } from 'node:stream'
 import { request } from 'undici'
 import { resolveConfig } from '../../src/config/load.js'
 import type { SettingName } from '../../src/config/settings.js'
@@ -28,7 +29,8 @@ export interface FuzzRequest {
   method: string
   path: string
   headers?: Record<string, string>
-  body?: string | Buffer
+  /** A string or Buffer is sent with a Content-Length; an array of chunks is sent chunked (streaming). */
+  body?: string | Buffer | readonly Buffer[]
   /** Send to the schema registry's own listener instead of the REST port. */
   registryPort?: boolean
 }
@@ -116,7 +118,7 @@ export async function startFuzzServer (overrides: Partial<Record<SettingName, un
         res = await request(base + req.path, {
           method: req.method as 'GET',
           headers: req.headers,
-          body: req.body,
+          body: Array.isArray(req.body) ? Readable.from(req.body) : req.body as string | Buffer | undefined,
           headersTimeout: 30_000,
           bodyTimeout: 30_000,
         })
@@ -153,7 +155,7 @@ export async function startFuzzServer (overrides: Partial<Record<SettingName, un
  */
 export function checkReply (req: FuzzRequest, reply: FuzzReply): string | undefined {
   if (reply.status >= 500) return `status ${reply.status}: ${reply.text.slice(0, 300)}`
-  if (reply.status < 400) return undefined
+  if (reply.status < 400) return /json/i.test(String(reply.headers['content-type'] ?? 'json')) ? serverErrorInside(reply.text) : undefined
   if (reply.text === '') return reply.status === 406 || req.method === 'HEAD' ? undefined : `status ${reply.status} with an empty body`
   let body: unknown
   try {
@@ -165,6 +167,46 @@ export function checkReply (req: FuzzRequest, reply: FuzzReply): string | undefi
   const { error_code: code, message } = body as { error_code?: unknown, message?: unknown }
   if (typeof code !== 'number' || !Number.isInteger(code)) return `status ${reply.status} without a numeric error_code: ${reply.text.slice(0, 200)}`
   if (typeof message !== 'string') return `status ${reply.status} without a string message: ${reply.text.slice(0, 200)}`
+  return undefined
+}
+
+/** A 5-digit Confluent code's status (50002 → 500); a 3-digit code is the status itself. */
+function statusOf (errorCode: number): number {
+  return errorCode >= 10000 ? Math.floor(errorCode / 100) : errorCode
+}
+
+function findServerError (v: unknown): number | undefined {
+  if (Array.isArray(v)) {
+    for (const x of v) { const f = findServerError(x); if (f !== undefined) return f }
+  } else if (v !== null && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      if (k === 'error_code' && typeof x === 'number' && statusOf(x) >= 500) return x
+      const f = findServerError(x)
+      if (f !== undefined) return f
+    }
+  }
+  return undefined
+}
+
+/**
+ * A successful answer can still carry per-record errors (v2 offsets[].error_code, v3 batch failures, v3 streaming
+ * delivery reports, one JSON object per line): none of them may be a server error either.
+ */
+function serverErrorInside (text: string): string | undefined {
+  if (text === '' || !/error_code/.test(text)) return undefined
+  const docs: unknown[] = []
+  try {
+    docs.push(JSON.parse(text))
+  } catch {
+    for (const line of text.split(/\r?\n/)) {
+      if (line.trim() === '') continue
+      try { docs.push(JSON.parse(line)) } catch { return `a 2xx body that is neither JSON nor JSON lines: ${text.slice(0, 200)}` }
+    }
+  }
+  for (const d of docs) {
+    const code = findServerError(d)
+    if (code !== undefined) return `a 2xx answer carrying a server error ${code}: ${text.slice(0, 300)}`
+  }
   return undefined
 }
 
