@@ -256,8 +256,8 @@ async function main (): Promise<void> {
   out.push('')
   out.push(`long-poll wake-up (${wakeups} samples, one parked consumer, durable produce ack):`)
   out.push(`  produce ack → fetch response: p50 ${percentile(ackToDelivery, 0.5).toFixed(2)} ms, p99 ${percentile(ackToDelivery, 0.99).toFixed(2)} ms ` +
-    `(negative: the fetch answered before the produce ack reached the client)`)
-  out.push(`  produce sent → fetch response: p50 ${percentile(sendToDelivery, 0.5).toFixed(2)} ms, p99 ${percentile(sendToDelivery, 0.99).toFixed(2)} ms; target p99 ≤ 10 ms: ${percentile(sendToDelivery, 0.99) <= 10 ? 'met' : 'NOT met'}`)
+    `(negative: the fetch answered before the produce ack reached the client); target p99 ≤ 10 ms: ${percentile(ackToDelivery, 0.99) <= 10 ? 'met' : 'NOT met'}`)
+  out.push(`  produce sent → fetch response: p50 ${percentile(sendToDelivery, 0.5).toFixed(2)} ms, p99 ${percentile(sendToDelivery, 0.99).toFixed(2)} ms (includes the produce request and its fsync)`)
 
   // Many parked consumers (one per group, so each gets the record): time from produce sent to each response.
   const parked = Number(process.env.BENCH_PARKED ?? 100)
