@@ -110,13 +110,24 @@ const flagToName = new Map<string, SettingName>(
 )
 
 /**
- * Parses `--flag value`, `--flag=value`, `--config <file>`, `--help`, and `--<setting.name>=value` for any setting.
+ * Parses `--flag value`, `--flag=value`, `--config <file>`, `--help`, and `--<setting.name>=value` or
+ * `-X <setting.name>=value` for any setting.
  */
 export function parseArgs (args: readonly string[]): ParsedArgs {
   const result: ParsedArgs = { flags: {}, configFile: undefined, help: false }
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? ''
     if (arg === '--help' || arg === '-h') { result.help = true; continue }
+    if (arg === '-X' || (arg.startsWith('-X') && !arg.startsWith('--'))) {
+      // rpk / kcat style: `-X key=value` (or `-Xkey=value`) sets any setting by name.
+      const pair = arg === '-X' ? args[++i] : arg.slice(2)
+      const eqAt = pair?.indexOf('=') ?? -1
+      if (pair === undefined || eqAt <= 0) throw configError(`-X needs key=value, got ${JSON.stringify(pair ?? '')}`)
+      const key = pair.slice(0, eqAt)
+      if (!isSettingName(key)) throw configError(`unknown setting ${JSON.stringify(key)} (from -X)`)
+      result.flags[key] = pair.slice(eqAt + 1)
+      continue
+    }
     if (!arg.startsWith('--')) throw configError(`unexpected argument ${JSON.stringify(arg)}`)
     const eq = arg.indexOf('=')
     const flag = eq === -1 ? arg.slice(2) : arg.slice(2, eq)

@@ -44,6 +44,15 @@ describe('configuration sources', () => {
     expect(config['log.segment.bytes']).toBe(1024 * 1024 * 1024) // default
   })
 
+  it('takes -X key=value for any setting, as rpk and kcat do', async () => {
+    const { config } = await loadConfig(['-X', 'num.partitions=5', '-Xlog.format=json', '--port', '9100'], { KREST_NUM_PARTITIONS: '2' })
+    expect(config['num.partitions']).toBe(5)
+    expect(config['log.format']).toBe('json')
+    expect(config.port).toBe(9100)
+    await expect(loadConfig(['-X', 'num.partitons=5'], {})).rejects.toThrow(/unknown setting "num.partitons" \(from -X\)/)
+    await expect(loadConfig(['-X', 'oops'], {})).rejects.toThrow(/-X needs key=value/)
+  })
+
   it('reads Confluent image variables as aliases, below KREST_* ones', async () => {
     const { config, warnings } = await loadConfig([], {
       KAFKA_REST_LISTENERS: 'http://0.0.0.0:18082',
