@@ -10,7 +10,7 @@ import { isKrestError } from '../util/errors.js'
 import { CLIENT_USAGE, isClientCommand, runClientCommand } from './commands/index.js'
 import { configCommand } from './commands/config.js'
 
-const USAGE = `Usage: krest serve [--host <host>] [--port <port>] [--registry-port <port>] [--data-dir <dir>] [--config <file.json|file.properties>] [--<setting>=<value>]
+const USAGE = `Usage: krest serve [--host <host>] [--port <port>] [--registry-port <port>] [--data-dir <dir>] [--config <file.json|file.properties>] [--<setting>=<value>] [-X <setting>=<value>]
 
 Every setting is also read from the environment as KREST_<NAME> (dots to underscores, upper case), e.g.
 KREST_LOG_SEGMENT_BYTES. Precedence: defaults < config file < environment < flags.
