@@ -183,6 +183,8 @@ describe('krest produce and consume', () => {
     expect(fromStart.stdout).toBe('{"n":1}\n')
     const abs = await krest(['consume', 'kv', '-p', '1', '-o', '2', '-n', '1', '--value-format', 'json', '--format', 'text'])
     expect(abs.stdout).toBe('{"n":3}\n')
+    const byTime = await krest(['consume', 'kv', '-p', '1', '-o', '@0', '-n', '1', '--value-format', 'json', '--format', 'text'])
+    expect(byTime.stdout).toBe('{"n":1}\n')
 
     const fixedKey = await krest(['produce', 'kv', '-k', 'same'], { stdin: 'a\nb\n' })
     expect(fixedKey.code).toBe(0)
@@ -208,6 +210,12 @@ describe('krest produce and consume', () => {
       const a = await h.call('GET', `/v3/clusters/${clusterId}/consumer-groups/followers/consumers/${members[0]?.consumer_id ?? ''}/assignments`)
       return (a.body as { data: unknown[] }).data.length === 1
     }, 'the partition to be assigned')
+    // group describe shows the live member and its assignment
+    const live = JSON.parse((await krest(['group', 'describe', 'followers', '--format', 'json'])).stdout) as { state: string, members: Array<{ assignments: unknown[] }> }
+    expect(live.state).toBe('STABLE')
+    expect(live.members).toHaveLength(1)
+    expect(live.members[0]?.assignments).toEqual([{ topic: 'live', partition: 0 }])
+    expect((await krest(['group', 'describe', 'followers'])).stdout).toMatch(/^MEMBER-ID\s+CLIENT-ID\s+ASSIGNMENTS\n\S+\s+\S+\s+live\/0$/m)
     expect((await h.call('POST', '/topics/live', { body: { records: [{ value: b64('one') }, { value: b64('two') }, { value: b64('three') }] }, headers: { 'content-type': BINARY } })).status).toBe(200)
     await until(() => run.stdout().split('\n').filter(l => l !== '').length === 3, 'three records printed')
     run.child.kill('SIGINT')

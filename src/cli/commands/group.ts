@@ -50,6 +50,10 @@ export async function groupCommand (args: readonly string[], io: CommandIo): Pro
       return EXIT.OK
     }
     let out = table(['GROUP', 'COORDINATOR', 'STATE', 'BALANCER', 'MEMBERS', 'TOTAL-LAG'], [[group.consumer_group_id, 0, group.state, group.partition_assignor, members.length, totalLag]])
+    if (members.length > 0) {
+      out += '\n' + table(['MEMBER-ID', 'CLIENT-ID', 'ASSIGNMENTS'], members.map(m => [m.consumer_id, m.client_id,
+        (assignments[m.consumer_id] ?? []).map(a => `${a.topic}/${a.partition}`).join(',')]))
+    }
     out += '\n' + table(['TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'MEMBER-ID', 'CLIENT-ID'],
       lags.map(l => [l.topic_name, l.partition_id, l.current_offset, l.log_end_offset, l.lag, l.consumer_id, l.client_id]))
     await write(io.stdout, out)
