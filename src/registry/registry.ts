@@ -28,6 +28,33 @@ export interface RegisterResult { id: number, version: number, existing: boolean
 export interface CompatibilityResult { isCompatible: boolean, messages: string[] }
 
 const MAX_VERSION = 2 ** 31 - 1
+
+/**
+ * Deepest JSON nesting a schema may have. Parsing, canonical forms, compatibility checks and validators all recurse
+ * over the schema: a few thousand levels overflowed the stack and answered 500 (issue 7). Real schemas stay far below.
+ */
+export const MAX_SCHEMA_NESTING = 256
+
+/** The JSON nesting depth of `text` (objects and arrays, outside strings), counted without recursion; stops past `limit`. */
+export function jsonNestingDepth (text: string, limit = Number.MAX_SAFE_INTEGER): number {
+  let depth = 0
+  let max = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++ // backslash: skip the escaped character
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) {
+      inString = true
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) { max = depth; if (max > limit) return max }
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--
+    }
+  }
+  return max
+}
 export type VersionSelector = number | 'latest'
 
 /** Parses a version path parameter: `latest` (case-insensitive, trimmed), -1, or 1..2^31-1. Throws INVALID_VERSION. */
@@ -302,6 +329,7 @@ export class SchemaRegistry {
 
   private parse (schemaType: SchemaType, text: string, refs: SchemaReference[]): AnyParsed {
     if (Buffer.byteLength(text) > this.maxSchemaBytes) throw new RegistryError('SCHEMA_TOO_LARGE', `Schema too large: ${Buffer.byteLength(text)} bytes, the limit is ${this.maxSchemaBytes}`)
+    if (jsonNestingDepth(text, MAX_SCHEMA_NESTING) > MAX_SCHEMA_NESTING) throw new RegistryError('INVALID_SCHEMA', `Invalid schema: nested deeper than ${MAX_SCHEMA_NESTING} levels`)
     const flat = this.flattenReferences(refs)
     if (schemaType === 'AVRO') return parseAvro(text, flat.filter((r) => r.schemaType === 'AVRO'))
     return parseJsonSchema(text, flat.filter((r) => r.schemaType === 'JSON'), this.validators)

@@ -21,7 +21,16 @@ export function jsonSchemaFormat (registry: SchemaRegistry): EmbeddedFormat {
         validate = validators.compile(parsed)
         compiled.set(schemaId, validate)
       }
-      if (validate(data) !== true) {
+      let valid: boolean
+      try {
+        valid = validate(data) === true
+      } catch (err) {
+        // A recursive schema ({"items": {"$ref": "#"}}) validates a value level by level: a value nested a few
+        // thousand levels deep overflowed the stack and answered 500 (issue 7).
+        if (err instanceof RangeError) throw new KrestError('INVALID_DATA', `The ${what} is nested too deeply to be validated against JSON schema ${schemaId}`, { cause: err })
+        throw err
+      }
+      if (!valid) {
         const detail = (validate.errors ?? []).slice(0, 5).map((e) => `${e.instancePath === '' ? '/' : e.instancePath} ${e.message ?? 'is invalid'}`).join('; ')
         throw new KrestError('INVALID_DATA', `The ${what} does not conform to JSON schema ${schemaId}: ${detail}`)
       }

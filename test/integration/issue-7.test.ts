@@ -75,6 +75,35 @@ describe('issue 7 regressions', () => {
     expectErrorBody(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)), 431)
   })
 
+  it('registering an Avro or JSON schema nested thousands of levels deep answers 422/42201, not 500 (stack overflow)', async () => {
+    const sr = { 'content-type': 'application/vnd.schemaregistry.v1+json' }
+    for (const depth of [2000, 20000]) {
+      const avro = '{"type":"array","items":'.repeat(depth) + '"string"' + '}'.repeat(depth)
+      const js = '{"type":"array","items":'.repeat(depth) + '{"type":"string"}' + '}'.repeat(depth)
+      for (const [subject, body] of [['deep-avro', { schema: avro }], ['deep-json', { schema: js, schemaType: 'JSON' }]] as const) {
+        const r = await h.call('POST', `/subjects/${subject}/versions`, { raw: JSON.stringify(body), headers: sr })
+        expect(r.status).toBe(422)
+        expectErrorBody(r.body, 42201)
+        const compat = await h.call('POST', `/compatibility/subjects/${subject}/versions/latest`, { raw: JSON.stringify(body), headers: sr })
+        expect(compat.status).toBeLessThan(500)
+      }
+      // the same schemas inline in a produce
+      const p = await h.call('POST', '/topics/deep-schema', { raw: JSON.stringify({ value_schema: js, records: [{ value: 'x' }] }), headers: { 'content-type': 'application/vnd.kafka.jsonschema.v2+json' } })
+      expect(p.status).toBe(422)
+      expectErrorBody(p.body, 42205)
+    }
+  })
+
+  it('producing a value nested 20000 levels deep against a recursive JSON schema answers 400, not 500 (stack overflow in validation)', async () => {
+    const schema = JSON.stringify({ type: 'array', items: { $ref: '#' } })
+    const value = '['.repeat(20000) + ']'.repeat(20000)
+    const r = await h.call('POST', '/topics/deep-value', { raw: `{"value_schema":${JSON.stringify(schema)},"records":[{"value":${value}}]}`, headers: { 'content-type': 'application/vnd.kafka.jsonschema.v2+json' } })
+    expect(r.status).toBe(400)
+    expectErrorBody(r.body, 400)
+    const shallow = await h.call('POST', '/topics/deep-value', { raw: `{"value_schema":${JSON.stringify(schema)},"records":[{"value":[[[]]]}]}`, headers: { 'content-type': 'application/vnd.kafka.jsonschema.v2+json' } })
+    expect(shallow.status).toBe(200)
+  })
+
   it('a 200-character topic name in the path is served, not refused with 414 by fastify\'s 100-character parameter limit', async () => {
     const name = 't'.repeat(200)
     const p = await h.call('POST', `/topics/${name}`, { body: { records: [{ value: b64('x') }] }, headers: { 'content-type': BINARY } })
