@@ -161,6 +161,29 @@ export interface LoadConfigInput {
 
 /** Confluent image variables that mean nothing here (krest is the storage): accepted with one warning. */
 const IGNORED_ENV = ['KAFKA_REST_BOOTSTRAP_SERVERS', 'SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS']
+/** KREST_* variables that are not settings: the config file and the client commands' targets. */
+const CLIENT_ENV = ['KREST_CONFIG', 'KREST_URL', 'KREST_REGISTRY_URL']
+/** Confluent properties a drop-in kafka-rest / schema-registry .properties file may hold that mean nothing here. */
+const IGNORED_FILE_KEYS = ['bootstrap.servers', 'kafkastore.bootstrap.servers', 'schema.registry.url', 'host.name', 'client.id']
+
+/**
+ * A Confluent `.properties` file as krest settings: `listeners` becomes `host`/`port` (unless the file sets them),
+ * properties that only make sense with a Kafka cluster are dropped with a warning.
+ */
+export function fromConfluentProperties (file: Record<string, unknown>, path: string, warn: (message: string) => void): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(file)) {
+    if (IGNORED_FILE_KEYS.includes(key)) { warn(`${key} in ${path} is ignored: krest stores topics itself and needs no Kafka cluster`); continue }
+    if (key === 'listeners') {
+      const l = parseListeners(String(value), `listeners in ${path}`)
+      if (file.host === undefined) out.host = l.host
+      if (file.port === undefined) out.port = l.port
+      continue
+    }
+    out[key] = value
+  }
+  return out
+}
 
 /** `http://0.0.0.0:8082[,…]` (Confluent's `listeners`) → host and port of the first http listener. */
 export function parseListeners (raw: string, variable: string): { host: string, port: number } {
@@ -198,6 +221,10 @@ function envValues (env: Record<string, string | undefined>, warn: ((message: st
   for (const variable of IGNORED_ENV) {
     if (env[variable] !== undefined) warn?.(`${variable} is ignored: krest stores topics itself and needs no Kafka cluster`)
   }
+  const known = new Set([...names.map(envName), ...CLIENT_ENV])
+  for (const variable of Object.keys(env)) {
+    if (variable.startsWith('KREST_') && !known.has(variable)) warn?.(`environment variable ${variable} names no setting and is ignored`)
+  }
   return out
 }
 
@@ -231,7 +258,10 @@ export function resolveConfig (input: LoadConfigInput = {}): KrestConfig {
 export async function loadConfig (args: readonly string[], env: Record<string, string | undefined>): Promise<{ config: KrestConfig, help: boolean, warnings: string[] }> {
   const parsed = parseArgs(args)
   const configFile = parsed.configFile ?? env.KREST_CONFIG
-  const file = configFile === undefined ? undefined : await readConfigFile(configFile)
+  const warnings: string[] = []
+  const warn = (m: string): void => { warnings.push(m) }
+  const read = configFile === undefined ? undefined : await readConfigFile(configFile)
+  const file = read === undefined || configFile === undefined ? undefined : fromConfluentProperties(read, configFile, warn)
   // Validated against the committed JSON Schema (schemas/config.schema.json): a JSON file must be well typed
   // as written; every source must name only known settings; and the resolved whole must satisfy it too.
   const validate = configValidator(await readConfigSchema())
@@ -242,8 +272,7 @@ export async function loadConfig (args: readonly string[], env: Record<string, s
       for (const key of Object.keys(file)) if (!isSettingName(key)) throw configError(`config file ${configFile}: unknown setting ${JSON.stringify(key)}`)
     }
   }
-  const warnings: string[] = []
-  const config = resolveConfig({ file, env, flags: parsed.flags, warn: m => { warnings.push(m) } })
+  const config = resolveConfig({ file, env, flags: parsed.flags, warn })
   validate(config as unknown as Record<string, unknown>, 'configuration')
   return { config, help: parsed.help, warnings }
 }

@@ -74,6 +74,19 @@ describe('configuration sources', () => {
     expect(warnings).toEqual([expect.stringMatching(/KAFKA_REST_BOOTSTRAP_SERVERS is ignored/)])
   })
 
+  it('reads a Confluent kafka-rest.properties file as a drop-in: listeners mapped, cluster settings warned about', async () => {
+    const file = await tempFile('kafka-rest.properties', 'bootstrap.servers=PLAINTEXT://kafka:9092\nlisteners=http://0.0.0.0:18083\nconsumer.instance.timeout.ms=1000\nschema.registry.url=http://sr:8081\n')
+    const { config, warnings } = await loadConfig(['--config', file], { KREST_NO_SUCH_THING: '1', KREST_URL: 'http://x' })
+    expect(config.host).toBe('0.0.0.0')
+    expect(config.port).toBe(18083)
+    expect(config['consumer.instance.timeout.ms']).toBe(1000)
+    expect(warnings).toEqual([
+      expect.stringMatching(/^bootstrap.servers in .* is ignored/),
+      expect.stringMatching(/^schema.registry.url in .* is ignored/),
+      'environment variable KREST_NO_SUCH_THING names no setting and is ignored',
+    ])
+  })
+
   it('refuses a listener it cannot serve, naming the variable', async () => {
     await expect(loadConfig([], { KAFKA_REST_LISTENERS: 'https://0.0.0.0:8082' })).rejects.toThrow(/KAFKA_REST_LISTENERS: expected a listener URL/)
     await expect(loadConfig([], { KAFKA_REST_LISTENERS: 'not a url' })).rejects.toThrow(/KAFKA_REST_LISTENERS/)
