@@ -405,6 +405,8 @@ export class ConsumerInstances {
         // Undecodable data: rewind so the records are not lost, and tell the client (Confluent: 408/40801).
         rewind(i.consumer, records)
         if (isKrestError(err, 'INVALID_DATA')) throw new KrestError('DESERIALIZATION_FAILED', err.message, { cause: err })
+        // A value nested too deeply to decode or re-encode (stack overflow) answered 500 on every fetch (issue 7).
+        if (err instanceof RangeError) throw new KrestError('DESERIALIZATION_FAILED', `A record could not be deserialized: ${err.message}`, { cause: err })
         throw err
       }
     })

@@ -104,6 +104,39 @@ describe('issue 7 regressions', () => {
     expect(shallow.status).toBe(200)
   })
 
+  it('v3 produce of JSON data nested 100000 levels deep answers 400, not 500 (JSON.stringify overflowed the stack)', async () => {
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000)
+    const cid = h.gateway.store.clusterId
+    const r = await h.call('POST', `/v3/clusters/${cid}/topics/deep-v3/records`, { raw: `{"value":{"type":"JSON","data":${deep}}}`, headers: { 'content-type': 'application/json' } })
+    expect(r.status).toBe(400)
+    expectErrorBody(r.body, 400)
+  })
+
+  it('consuming a jsonschema or avro record nested 100000 levels deep answers 408/40801, not 500 on every fetch', async () => {
+    const sr = { 'content-type': 'application/vnd.schemaregistry.v1+json' }
+    const depth = 100_000
+    const js = await h.call('POST', '/subjects/deep-consume-js-value/versions', { body: { schema: JSON.stringify({ type: 'array', items: { $ref: '#' } }), schemaType: 'JSON' }, headers: sr })
+    const av = await h.call('POST', '/subjects/deep-consume-avro-value/versions', { body: { schema: JSON.stringify({ type: 'record', name: 'N', fields: [{ name: 'next', type: ['null', 'N'] }] }) }, headers: sr })
+    const wire = (id: number, payload: Buffer): string => {
+      const header = Buffer.alloc(5) // Confluent wire format: magic 0, schema id (int32 big-endian)
+      header.writeUInt32BE(id, 1)
+      return Buffer.concat([header, payload]).toString('base64')
+    }
+    const cases = [
+      { topic: 'deep-consume-js', format: 'jsonschema', value: wire((js.body as { id: number }).id, Buffer.from('['.repeat(depth) + ']'.repeat(depth))) },
+      // Avro: union branch 1 (zigzag 2) nested `depth` times, then branch 0 (null)
+      { topic: 'deep-consume-avro', format: 'avro', value: wire((av.body as { id: number }).id, Buffer.concat([Buffer.alloc(depth, 2), Buffer.from([0])])) },
+    ]
+    for (const c of cases) {
+      expect((await h.call('POST', `/topics/${c.topic}`, { body: { records: [{ value: c.value }] }, headers: { 'content-type': BINARY } })).status).toBe(200)
+      expect((await h.call('POST', `/consumers/deep-${c.format}`, { body: { name: 'c', format: c.format, 'auto.offset.reset': 'earliest' }, headers: { 'content-type': V2 } })).status).toBe(200)
+      expect((await h.call('POST', `/consumers/deep-${c.format}/instances/c/subscription`, { body: { topics: [c.topic] }, headers: { 'content-type': V2 } })).status).toBe(204)
+      const r = await h.call('GET', `/consumers/deep-${c.format}/instances/c/records?timeout=2000`, { headers: { accept: `application/vnd.kafka.${c.format}.v2+json` } })
+      expect(r.status).toBe(408)
+      expectErrorBody(r.body, 40801)
+    }
+  })
+
   it('a 200-character topic name in the path is served, not refused with 414 by fastify\'s 100-character parameter limit', async () => {
     const name = 't'.repeat(200)
     const p = await h.call('POST', `/topics/${name}`, { body: { records: [{ value: b64('x') }] }, headers: { 'content-type': BINARY } })

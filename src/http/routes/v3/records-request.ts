@@ -277,7 +277,7 @@ export class RecordEncoder {
         return { bytes, report: { type: 'BINARY', size: bytes?.length ?? 0 } }
       }
       case 'JSON': {
-        const bytes = d.data === null ? null : Buffer.from(JSON.stringify(d.data), 'utf8')
+        const bytes = d.data === null ? null : Buffer.from(jsonText(d.data, what), 'utf8')
         return { bytes, report: { type: 'JSON', size: bytes?.length ?? 0 } }
       }
       case 'STRING': {
@@ -386,5 +386,15 @@ export class RecordEncoder {
     const v = registry.getVersion(subject, d.schemaVersion === undefined || d.schemaVersion === -1 ? 'latest' : d.schemaVersion)
     this.checkType(d, v.schemaType, `Schema ${v.id} (subject ${subject} version ${v.version})`)
     return { id: v.id, subject, version: v.version, type: this.typeOf(v.schemaType) }
+  }
+}
+
+/** JSON text of parsed JSON data; data nested too deeply for JSON.stringify (a RangeError, which answered 500) is bad data (issue 7). */
+function jsonText (data: unknown, what: string): string {
+  try {
+    return JSON.stringify(data)
+  } catch (err) {
+    if (err instanceof RangeError) throw new KrestError('INVALID_DATA', `${what}: data is nested too deeply.`, { cause: err })
+    throw err
   }
 }
