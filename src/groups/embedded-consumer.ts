@@ -8,6 +8,7 @@ import type { Clock, StorageLogger } from '../storage/types.js'
 import { isKrestError, KrestError } from '../util/errors.js'
 import type { TopicPartition } from './assignors.js'
 import type { GroupCoordinator } from './coordinator.js'
+import type { ReadCoalescer } from './read-coalescer.js'
 import type { PartitionLogView, TopicStoreView } from './store-view.js'
 import type {
   CommittedOffsetInfo, ConsumedRecord, ConsumerOptions, OffsetAndMetadata, OffsetResetPolicy, PollOptions,
@@ -18,6 +19,8 @@ export interface EmbeddedConsumerDeps {
   store: TopicStoreView
   coordinator: GroupCoordinator
   clock: Clock
+  /** Shares identical concurrent reads among consumers (fan-out wake-ups); each consumer reads alone without it. */
+  reads?: ReadCoalescer | undefined
   logger?: StorageLogger | undefined
 }
 
@@ -26,6 +29,8 @@ function key (topic: string, partition: number): string {
 }
 
 const DEFAULT_AUTO_COMMIT_INTERVAL_MS = 5000
+/** Abort reason for internal wake-ups: a plain string, because abort() without one builds a DOMException (with a stack) each time. */
+const WOKEN = 'woken'
 /** How stale topic metadata may be when a poll starts (changes made through the backend apply at once). */
 const METADATA_MAX_AGE_MS = 1000
 
@@ -78,7 +83,7 @@ export class EmbeddedConsumer {
   private notify (): void {
     const old = this.wake
     this.wake = new AbortController()
-    old.abort()
+    old.abort(WOKEN)
   }
 
   // ---- subscription and assignment -------------------------------------------------------------------------
@@ -330,7 +335,7 @@ export class EmbeddedConsumer {
         while (!full && pos < log.highWatermark && this.owned.has(k)) {
           let res
           try {
-            res = await log.read(pos, maxBytes - bytes)
+            res = await (this.deps.reads === undefined ? log.read(pos, maxBytes - bytes) : this.deps.reads.read(log, pos, maxBytes - bytes))
           } catch (err) {
             if (isKrestError(err, 'OFFSET_OUT_OF_RANGE') && !local.has(k) && this.owned.has(k)) {
               const reset = this.outOfRange(k, tp, log)
@@ -391,7 +396,7 @@ export class EmbeddedConsumer {
     if (signal?.aborted === true) return
     const ac = new AbortController()
     const wake = this.wake.signal
-    const onAbort = (): void => ac.abort()
+    const onAbort = (): void => ac.abort(WOKEN)
     wake.addEventListener('abort', onAbort, { once: true })
     signal?.addEventListener('abort', onAbort, { once: true })
     const waits: Promise<unknown>[] = []
@@ -413,7 +418,7 @@ export class EmbeddedConsumer {
       clearTimeout(timer)
       wake.removeEventListener('abort', onAbort)
       signal?.removeEventListener('abort', onAbort)
-      ac.abort()
+      ac.abort(WOKEN)
     }
   }
 

@@ -5,6 +5,7 @@ import type { Clock, StorageLogger } from '../storage/types.js'
 import { GroupCoordinator } from './coordinator.js'
 import { EmbeddedConsumer } from './embedded-consumer.js'
 import { OffsetStore } from './offset-store.js'
+import { ReadCoalescer } from './read-coalescer.js'
 import type { TopicStoreView } from './store-view.js'
 import type { ConsumerOptions, GroupDescription } from './types.js'
 
@@ -24,6 +25,8 @@ export interface EmbeddedGroupOffset {
 }
 
 export class EmbeddedGroups {
+  private readonly reads = new ReadCoalescer()
+
   private constructor (
     readonly coordinator: GroupCoordinator,
     private readonly store: TopicStoreView,
@@ -39,7 +42,7 @@ export class EmbeddedGroups {
   }
 
   createConsumer (options: ConsumerOptions): EmbeddedConsumer {
-    return new EmbeddedConsumer(options, { store: this.store, coordinator: this.coordinator, clock: this.clock, logger: this.logger })
+    return new EmbeddedConsumer(options, { store: this.store, coordinator: this.coordinator, clock: this.clock, logger: this.logger, reads: this.reads })
   }
 
   listGroups (): GroupDescription[] {
