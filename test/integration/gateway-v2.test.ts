@@ -163,6 +163,18 @@ describe('v2 produce', () => {
     expect(p0[p0.length - 1]?.value).toBe('{"plain":true}')
   })
 
+  it('json format stores each value\'s bytes as sent; keys are hashed on their compact JSON text', async () => {
+    h = await startHarness()
+    await h.gateway.store.createTopic('raw', { partitions: 3 })
+    const raw = '{ "records": [ { "key": { "id" : 7 }, "value": { "a" : [1, 2.50, "\\u00e9"] } }, { "key": "k", "value": null }, { "key": "k" } ] }'
+    const res = await h.call('POST', '/topics/raw', { raw, headers: { 'content-type': JSON_V2 } })
+    expect(res.status).toBe(200)
+    const offsets = (res.body as { offsets: { partition: number }[] }).offsets
+    expect(offsets[0]?.partition).toBe(partitionForKey(Buffer.from('{"id":7}'), 3))
+    const all = (await Promise.all([0, 1, 2].map(p => read(h!, 'raw', p)))).flat()
+    expect(all.map(r => r.value).sort()).toEqual(['{ "a" : [1, 2.50, "\\u00e9"] }', null, null].sort())
+  })
+
   it('stores per-record headers and timestamps (ms or ISO-8601)', async () => {
     h = await startHarness()
     const res = await h.call('POST', '/topics/hdr', {

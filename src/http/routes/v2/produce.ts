@@ -4,8 +4,10 @@
  * before anything is written; per-record storage failures come back in the record's `error_code`.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { isUtf8 } from 'node:buffer'
 import type { ProduceRecord, RecordHeader } from '../../../backend/types.js'
 import { decodeBase64 } from '../../../serde/binary.js'
+import { recordValueSpans, spanBytes } from '../../../serde/json-spans.js'
 import type { RecordSerializer } from '../../../serde/types.js'
 import { KrestError, isKrestError } from '../../../util/errors.js'
 import type { AppDeps, ApiPlugin } from '../../deps.js'
@@ -41,11 +43,15 @@ function withIndex (err: unknown, i: number): unknown {
   return isKrestError(err) ? new KrestError(err.code, `records[${i}].${err.message}`, { cause: err, details: err.details }) : err
 }
 
-function toRecord (r: V2ProduceRecordBody, i: number, serializer: RecordSerializer): ProduceRecord {
+function toRecord (r: V2ProduceRecordBody, i: number, serializer: RecordSerializer, rawValue: Buffer | null | undefined): ProduceRecord {
   let key: Buffer | null
   let value: Buffer | null
   try { key = serializer.serializeKey(r.key) } catch (err) { throw withIndex(err, i) }
-  try { value = serializer.serializeValue(r.value) } catch (err) { throw withIndex(err, i) }
+  if (rawValue !== undefined) {
+    value = rawValue
+  } else {
+    try { value = serializer.serializeValue(r.value) } catch (err) { throw withIndex(err, i) }
+  }
   const record: ProduceRecord = { key, value }
   if (r.partition !== undefined && r.partition !== null) record.partition = r.partition
   if (r.timestamp !== undefined && r.timestamp !== null) {
@@ -65,7 +71,7 @@ function toRecord (r: V2ProduceRecordBody, i: number, serializer: RecordSerializ
   return record
 }
 
-async function produce (deps: AppDeps, request: FastifyRequest, topic: string, partition: number | undefined): Promise<{ offsets: V2OffsetEntry[], key_schema_id: number | null, value_schema_id: number | null }> {
+async function produce (deps: AppDeps, rawBodies: WeakMap<FastifyRequest, Buffer>, request: FastifyRequest, topic: string, partition: number | undefined): Promise<{ offsets: V2OffsetEntry[], key_schema_id: number | null, value_schema_id: number | null }> {
   const formatName = produceFormat(request.headers['content-type'])
   if (formatName === undefined) throw unsupportedMediaType()
   const format = deps.formats.get(formatName)
@@ -81,7 +87,16 @@ async function produce (deps: AppDeps, request: FastifyRequest, topic: string, p
     valueSchema: body.value_schema ?? undefined,
     valueSchemaId: body.value_schema_id ?? undefined,
   })
-  const records = body.records.map((r, i) => toRecord(r, i, serializer))
+  // json format: store each value's bytes as the client sent them (found in the raw body) instead of
+  // re-stringifying every parsed value, which costs more than parsing the whole body.
+  const raw = formatName === 'json' ? rawBodies.get(request) : undefined
+  const found = raw === undefined ? undefined : recordValueSpans(raw)
+  const spans = found !== undefined && found.length === body.records.length ? found : undefined
+  const records = body.records.map((r, i) => {
+    const span = spans?.[i]
+    const rawValue = span === undefined || raw === undefined ? (spans !== undefined && r.value === undefined ? null : undefined) : spanBytes(raw, span)
+    return toRecord(r, i, serializer, rawValue)
+  })
   const outcomes = await deps.backend.producer.produce(topic, records, partition === undefined ? {} : { partition })
   const offsets = outcomes.map((o): V2OffsetEntry => o.ok
     ? { partition: o.partition, offset: o.offset, error_code: null, error: null }
@@ -103,6 +118,17 @@ const produceConsumes = [
 export const v2ProducePlugin: ApiPlugin = {
   name: 'v2-produce',
   register (app, deps) {
+    // The json produce types are parsed here from a Buffer that is kept (per request, weakly) for the value spans.
+    const rawBodies = new WeakMap<FastifyRequest, Buffer>()
+    const parseJson = app.getDefaultJsonParser('error', 'error')
+    app.removeContentTypeParser('application/json')
+    app.addContentTypeParser(['application/json', 'application/vnd.kafka.json.v2+json'], { parseAs: 'buffer' }, (request, body, done) => {
+      const buf = body as Buffer
+      // Bytes that are not UTF-8 are not stored raw: the parsed (replacement-character) form is re-serialized.
+      if (isUtf8(buf)) rawBodies.set(request, buf)
+      parseJson(request, buf.toString('utf8'), done)
+    })
+
     app.post<{ Params: { topic: string } }>('/topics/:topic', {
       config: { produces: V2_PRODUCES },
       preValidation: checkContentType,
@@ -116,7 +142,7 @@ export const v2ProducePlugin: ApiPlugin = {
         body: { $ref: 'V2ProduceRequest#' },
         response: { 200: { $ref: 'V2ProduceResponse#' }, ...errorResponses },
       },
-    }, async request => await produce(deps, request, request.params.topic, undefined))
+    }, async request => await produce(deps, rawBodies, request, request.params.topic, undefined))
 
     app.post<{ Params: { topic: string, partition: number } }>('/topics/:topic/partitions/:partition', {
       config: { produces: V2_PRODUCES },
@@ -130,6 +156,6 @@ export const v2ProducePlugin: ApiPlugin = {
         body: { $ref: 'V2ProduceRequest#' },
         response: { 200: { $ref: 'V2ProduceResponse#' }, ...errorResponses },
       },
-    }, async request => await produce(deps, request, request.params.topic, request.params.partition))
+    }, async request => await produce(deps, rawBodies, request, request.params.topic, request.params.partition))
   },
 }
