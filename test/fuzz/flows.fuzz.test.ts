@@ -177,7 +177,60 @@ const streamBody: Arbitrary<Buffer[]> = fc.tuple(
   return chunks
 })
 
+const DEEP_KINDS = ['v2-json', 'v3-json', 'v3-batch-json', 'jsonschema-recursive', 'avro-recursive', 'registry-avro', 'registry-json', 'consume-json', 'consume-jsonschema', 'consume-avro'] as const
+type DeepKind = (typeof DEEP_KINDS)[number]
+const RECURSIVE_JSON = JSON.stringify({ type: 'array', items: { $ref: '#' } })
+const RECURSIVE_AVRO = JSON.stringify({ type: 'record', name: 'N', fields: [{ name: 'next', type: ['null', 'N'] }] })
+
+/** Requests with data or schemas nested `depth` levels deep (built as text: JSON.stringify itself would overflow). */
+async function deepRequests (kind: DeepKind, depth: number, run: number): Promise<FuzzRequest[]> {
+  const arr = '['.repeat(depth) + ']'.repeat(depth)
+  const json = { 'content-type': 'application/json' }
+  const sr = { 'content-type': SR }
+  switch (kind) {
+    case 'v2-json': return [{ method: 'POST', path: '/topics/flow-deep', headers: { 'content-type': 'application/vnd.kafka.json.v2+json' }, body: `{"records":[{"value":${arr}}]}` }]
+    case 'v3-json': return [{ method: 'POST', path: `/v3/clusters/${clusterId}/topics/flow-deep/records`, headers: json, body: `{"value":{"type":"JSON","data":${arr}}}` }]
+    case 'v3-batch-json': return [{ method: 'POST', path: `/v3/clusters/${clusterId}/topics/flow-deep/records:batch`, headers: json, body: `{"entries":[{"id":"a","value":{"type":"JSON","data":${arr}}}]}` }]
+    case 'jsonschema-recursive': return [{ method: 'POST', path: '/topics/flow-deep-js', headers: { 'content-type': 'application/vnd.kafka.jsonschema.v2+json' }, body: `{"value_schema":${JSON.stringify(RECURSIVE_JSON)},"records":[{"value":${arr}}]}` }]
+    case 'avro-recursive': return [{ method: 'POST', path: '/topics/flow-deep-avro', headers: { 'content-type': 'application/vnd.kafka.avro.v2+json' }, body: `{"value_schema":${JSON.stringify(RECURSIVE_AVRO)},"records":[{"value":${'{"next":{"N":'.repeat(depth)}{"next":null}${'}}'.repeat(depth)}}]}` }]
+    case 'registry-avro': return [{ method: 'POST', path: '/subjects/flow-deep-schema/versions', headers: sr, body: JSON.stringify({ schema: '{"type":"array","items":'.repeat(depth) + '"string"' + '}'.repeat(depth) }) }]
+    case 'registry-json': return [{ method: 'POST', path: '/subjects/flow-deep-schema-js/versions', headers: sr, body: JSON.stringify({ schema: '{"type":"array","items":'.repeat(depth) + '{}' + '}'.repeat(depth), schemaType: 'JSON' }) }]
+    default: {
+      // a record written as bytes (Confluent wire format where the format needs it), read back by a consumer of that format
+      const format = kind === 'consume-json' ? 'json' : kind === 'consume-jsonschema' ? 'jsonschema' : 'avro'
+      let payload = Buffer.from(arr)
+      if (format !== 'json') {
+        const subject = format === 'avro' ? 'flow-deep-wire-avro-value' : 'flow-deep-wire-js-value'
+        const schema = format === 'avro' ? { schema: RECURSIVE_AVRO } : { schema: RECURSIVE_JSON, schemaType: 'JSON' }
+        const reg = await server.send({ method: 'POST', path: `/subjects/${subject}/versions`, headers: sr, body: JSON.stringify(schema) })
+        const id = (JSON.parse(reg?.text ?? '{}') as { id?: number }).id ?? 1
+        const header = Buffer.alloc(5)
+        header.writeUInt32BE(id, 1)
+        payload = Buffer.concat([header, format === 'avro' ? Buffer.concat([Buffer.alloc(depth, 2), Buffer.from([0])]) : payload])
+      }
+      const topicName = `flow-deep-wire-${run}`
+      const group = `flow-deep-${run}`
+      return [
+        { method: 'POST', path: `/topics/${topicName}`, headers: { 'content-type': 'application/vnd.kafka.binary.v2+json' }, body: JSON.stringify({ records: [{ value: payload.toString('base64') }] }) },
+        { method: 'POST', path: `/consumers/${group}`, headers: { 'content-type': V2 }, body: JSON.stringify({ name: 'c', format, 'auto.offset.reset': 'earliest', 'consumer.request.timeout.ms': 200 }) },
+        { method: 'POST', path: `/consumers/${group}/instances/c/subscription`, headers: { 'content-type': V2 }, body: JSON.stringify({ topics: [topicName] }) },
+        { method: 'GET', path: `/consumers/${group}/instances/c/records`, headers: { accept: `application/vnd.kafka.${format}.v2+json` } },
+        { method: 'DELETE', path: `/consumers/${group}/instances/c`, headers: { 'content-type': V2 } },
+        { method: 'DELETE', path: `/v3/clusters/${clusterId}/topics/${topicName}` },
+      ]
+    }
+  }
+}
+
 describe('fuzz: near-valid flows', () => {
+  it('data and schemas nested up to 200000 levels deep (produce, registry, consume in every format) never answer 5xx', async () => {
+    let run = 0
+    await fc.assert(fc.asyncProperty(fc.constantFrom(...DEEP_KINDS), fc.oneof(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 300, max: 200_000 })), async (kind, depth) => {
+      for (const req of await deepRequests(kind, depth, run++)) await sendAndCheck(server, req)
+    }), { numRuns: Math.ceil(RUNS / 8) })
+    await assertHealthy()
+  })
+
   it('v3 streaming produce with concatenated, broken and split records answers per-record reports, never a server error', async () => {
     await fc.assert(fc.asyncProperty(streamBody, topic, async (chunks, t) => {
       await sendAndCheck(server, { method: 'POST', path: `/v3/clusters/${clusterId}/topics/${encodeComponent(String(t))}/records`, headers: { 'content-type': 'application/json' }, body: chunks })
