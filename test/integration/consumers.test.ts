@@ -217,6 +217,20 @@ describe('consumer groups over HTTP', () => {
     expect(summary.body).toMatchObject({ kind: 'KafkaConsumerGroupLagSummary', max_lag: 1, total_lag: 1, max_lag_topic_name: 'r', max_lag_partition_id: 0 })
   })
 
+  it('auto-commit (default on) commits what was delivered when the instance is deleted; a new member resumes after it', async () => {
+    const h = await start()
+    await createTopic(h, 'ac', 1)
+    await produce(h, 'ac', [{ value: 1 }, { value: 2 }])
+    const p = await createInstance(h, 'gac', { format: 'json', 'auto.offset.reset': 'earliest' })
+    await h.call('POST', `${p}/subscription`, { body: { topics: ['ac'] } })
+    expect((await drain(h, p, 2)).map(r => r.value)).toEqual([1, 2])
+    expect((await h.call('DELETE', p)).status).toBe(204)
+    await produce(h, 'ac', [{ value: 3 }])
+    const q = await createInstance(h, 'gac', { format: 'json', 'auto.offset.reset': 'earliest' })
+    await h.call('POST', `${q}/subscription`, { body: { topics: ['ac'] } })
+    expect((await drain(h, q, 1)).map(r => r.value)).toEqual([3])
+  })
+
   it('an idle instance expires: 404 / 40403, and its group rebalances', async () => {
     const h = await start({ 'consumer.instance.timeout.ms': 300 })
     await createTopic(h, 'e', 2)
