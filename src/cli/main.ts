@@ -93,7 +93,7 @@ async function main (argv: string[]): Promise<number> {
     process.stdout.write(CLIENT_USAGE + '\n' + USAGE + describeSettings() + '\n')
     return command === undefined ? 1 : 0
   }
-  process.stderr.write(`krest: unknown command ${JSON.stringify(command)}\n\n${USAGE}`)
+  process.stderr.write(`krest: unknown command ${JSON.stringify(command)}\n\n${CLIENT_USAGE}\n${USAGE}`)
   return 1
 }
 

@@ -185,6 +185,9 @@ describe('krest produce and consume', () => {
     expect(abs.stdout).toBe('{"n":3}\n')
     const byTime = await krest(['consume', 'kv', '-p', '1', '-o', '@0', '-n', '1', '--value-format', 'json', '--format', 'text'])
     expect(byTime.stdout).toBe('{"n":1}\n')
+    const toEnd = await krest(['consume', 'kv', '-p', '1', '-o', 'start', '-e', '--value-format', 'json', '--format', 'text', '--timeout-ms', '200'])
+    expect(toEnd.code).toBe(0)
+    expect(toEnd.stdout).toBe('{"n":1}\n{"n":2}\n{"n":3}\n')
 
     const fixedKey = await krest(['produce', 'kv', '-k', 'same'], { stdin: 'a\nb\n' })
     expect(fixedKey.code).toBe(0)

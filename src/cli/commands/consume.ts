@@ -15,9 +15,9 @@ import { EXIT, flush, write } from './io.js'
 import type { CommandIo } from './io.js'
 import { UsageError } from './output.js'
 
-export const CONSUME_USAGE = `krest consume <topic> [-g GROUP] [--from-beginning] [-o start|end|N|-N|@ms] [-p N] [-n COUNT] [--format json|text]
-    [--value-format binary|json|avro|jsonschema]   prints JSON lines (kcat envelope) until COUNT records or Ctrl-C;
-    with --group, commits the printed records on exit.`
+export const CONSUME_USAGE = `krest consume <topic> [-g GROUP] [--from-beginning] [-o start|end|N|-N|@ms] [-p N] [-n COUNT] [-e] [--format json|text]
+    [--value-format binary|json|avro|jsonschema]   prints JSON lines (kcat envelope) until COUNT records, the end (-e)
+    or Ctrl-C; with --group, commits the printed records on exit.`
 
 type Offset = { kind: 'start' } | { kind: 'end' } | { kind: 'absolute', offset: number } | { kind: 'relative', back: number } | { kind: 'timestamp', ts: number }
 
@@ -47,6 +47,7 @@ export async function consumeCommand (args: readonly string[], io: CommandIo): P
     count: { type: 'string', short: 'n' },
     'value-format': { type: 'string' },
     'timeout-ms': { type: 'string' },
+    'exit-at-end': { type: 'boolean', short: 'e' },
   })
   if (flag(p, 'help')) { await write(io.stdout, CONSUME_USAGE + '\n'); return EXIT.OK }
   const topic = requirePositional(p, 0, 'topic name')
@@ -102,6 +103,8 @@ export async function consumeCommand (args: readonly string[], io: CommandIo): P
         if (aborted()) break
         throw err
       }
+      // -e (kcat): a long poll that comes back empty means the end of what there is; stop there.
+      if (records.length === 0 && flag(p, 'exit-at-end')) break
       for (const r of records) {
         if (count !== undefined && n >= count) break
         const key = valueFormat === 'binary' ? decodeBinary(r.key) : r.key
