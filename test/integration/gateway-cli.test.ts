@@ -2,6 +2,8 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { access, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { request } from 'undici'
@@ -22,6 +24,15 @@ afterEach(async () => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
 })
+
+/** A port that was free a moment ago (the test needs to know it before the server starts). */
+async function freePort (): Promise<number> {
+  const srv = createServer()
+  await new Promise<void>(resolve => srv.listen(0, '127.0.0.1', resolve))
+  const port = (srv.address() as AddressInfo).port
+  await new Promise<void>(resolve => srv.close(() => { resolve() }))
+  return port
+}
 
 async function tempDir (): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), 'krest-cli-'))
@@ -136,7 +147,7 @@ describe('krest serve', () => {
 
   it('survives requests during start-up: 503/50302 until ready, then the API (no crash)', async () => {
     const dataDir = await tempDir()
-    const port = 20000 + Math.floor(Math.random() * 20000)
+    const port = await freePort()
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--data-dir', dataDir, '--port', String(port)], {
       env: { ...process.env, KREST_SCHEMA_REGISTRY_PORT: '-1', KREST_HOST: '127.0.0.1', KREST_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -159,7 +170,7 @@ describe('krest serve', () => {
       ready = results.includes(200)
     }
     expect(child.exitCode, err).toBeNull()
-    expect(ready).toBe(true)
+    expect(ready, `statuses ${[...statuses].join(',')}; ${err}`).toBe(true)
     for (const s of statuses) expect([0, 200, 404, 503]).toContain(s)
     child.kill('SIGTERM')
     const code = await new Promise<number | null>(resolve => child.on('exit', resolve))
