@@ -8,8 +8,8 @@
  *   Content-Length holding exactly one record is a single-record call: krest answers it with the report's own
  *   HTTP status (200, or the error's 4xx/5xx with `{error_code, message}`) instead of Confluent's 200-always; a
  *   Content-Length body with several records is answered like a stream.
- * - Produce pipeline: at most one backend produce call in flight per exchange; records parsed meanwhile wait and
- *   go together in the next call (adaptive batching, in order, so offsets follow the stream's order).
+ * - Produce pipeline: up to `maxInFlight` backend produce calls per exchange, issued in order; records parsed while
+ *   they run wait and go together in the next call (adaptive batching; offsets follow the stream's order).
  * - Backpressure: reading pauses while more than `maxPendingRecords` / `maxPendingBytes` records are parsed but
  *   not yet answered, or while the response socket's buffer is full; it resumes below half of those marks.
  * - Errors: a record that fails (bad fields, bad data, storage) gets its own error report and the stream goes on;
@@ -74,6 +74,35 @@ export function successReport (clusterId: string, topic: string, outcome: { part
   return report
 }
 
+/**
+ * Writes success reports as JSON text directly (the same fields and order as `successReport`), with the constant
+ * prefix built once per stream and the ISO timestamp of consecutive records with the same ms reused.
+ */
+export class ReportText {
+  private readonly prefix: string
+  private lastTs = Number.NaN
+  private lastIso = ''
+
+  constructor (clusterId: string, topic: string) {
+    this.prefix = `{"error_code":200,"cluster_id":${JSON.stringify(clusterId)},"topic_name":${JSON.stringify(topic)},"partition_id":`
+  }
+
+  success (outcome: { partition: number, offset: number, timestamp: number }, enc: EncodedRecord): string {
+    if (outcome.timestamp !== this.lastTs) {
+      this.lastTs = outcome.timestamp
+      this.lastIso = new Date(outcome.timestamp).toISOString()
+    }
+    let text = `${this.prefix}${outcome.partition},"offset":${outcome.offset},"timestamp":"${this.lastIso}"`
+    if (enc.key !== undefined) text += `,"key":${dataText(enc.key)}`
+    if (enc.value !== undefined) text += `,"value":${dataText(enc.value)}`
+    return text + '}'
+  }
+}
+
+function dataText (d: ReportData): string {
+  return d.subject === undefined ? `{"type":"${d.type}","size":${d.size}}` : JSON.stringify(d)
+}
+
 /** Topic-wide failures: every record of a rejected produce call fails the same way, no need to retry one by one. */
 const TOPIC_WIDE: ReadonlySet<string> = new Set(['TOPIC_NOT_FOUND', 'INTERNAL_TOPIC', 'CLOSED', 'INVALID_TOPIC_NAME'])
 
@@ -114,6 +143,8 @@ export interface StreamLimits {
   maxPendingBytes: number
   /** Most records in one backend produce call. */
   maxBatchRecords: number
+  /** Most backend produce calls running at once for one stream. */
+  maxInFlight: number
 }
 
 export interface StreamContext {
@@ -131,7 +162,8 @@ interface Slot {
   bytes: number
   done: boolean
   status: number
-  report: SuccessReport | ErrorReport | undefined
+  /** The report's JSON text (success, or an error known at once). */
+  report: string | undefined
   /** A failure, turned into a stream report or an HTTP response once the mode is known. */
   error?: unknown
 }
@@ -147,6 +179,7 @@ export class RecordStream {
   private readonly res: ServerResponse
   private readonly splitter: ConcatenatedJsonSplitter
   private readonly startedAt: number
+  private readonly reportText: ReportText
 
   /** Reports not yet written, in request order, from `head`. */
   private slots: Slot[] = []
@@ -154,7 +187,10 @@ export class RecordStream {
   private pendingBytes = 0
   /** Records waiting for the next produce call. */
   private queue: Queued[] = []
-  private producing = false
+  /** Produce calls running. */
+  private inFlight = 0
+  /** The record at the head of the queue is being encoded asynchronously. */
+  private awaitingEncode = false
   private paused = false
   private outputBlocked = false
   /** No more records will be read (end of body, fatal error, shutdown, or the duration limit's grace period ran out). */
@@ -173,6 +209,7 @@ export class RecordStream {
     this.req = req
     this.res = res
     this.startedAt = ctx.now()
+    this.reportText = new ReportText(ctx.clusterId, ctx.topic)
     this.splitter = new ConcatenatedJsonSplitter({ maxValueBytes: ctx.limits.maxRecordBytes, encoding })
     this.chunked = req.headers['content-length'] === undefined
     this.streaming = false
@@ -311,48 +348,56 @@ export class RecordStream {
     slot.error = err
   }
 
-  private settle (slot: Slot, status: number, report: SuccessReport | ErrorReport): void {
+  private settle (slot: Slot, status: number, report: string | ErrorReport): void {
     slot.done = true
     slot.status = status
-    slot.report = report
+    slot.report = typeof report === 'string' ? report : JSON.stringify(report)
   }
 
-  /** Starts the next produce call when none is in flight. */
+  /**
+   * Starts produce calls while fewer than `maxInFlight` are running, each taking the records queued so far (up to
+   * `maxBatchRecords`): small batches at low rates, large ones when the log is busy. Calls are issued in order, and
+   * the backend hands them to the partition log in call order, so offsets follow the stream's order. A record whose
+   * encoding is asynchronous (a schema to register) holds back the records after it until it is encoded.
+   */
   private kick (): void {
-    if (this.producing || this.queue.length === 0) return
-    this.producing = true
-    void this.produceNext().catch((err: unknown) => {
-      this.ctx.log.error({ err }, 'records stream: produce step failed')
-    }).finally(() => {
-      this.producing = false
-      this.kick()
-      this.afterProgress()
-    })
-  }
-
-  private async produceNext (): Promise<void> {
-    // An asynchronous encode (a schema to register) holds the records after it, to keep their order.
-    const first = this.queue[0] as Queued
-    if (first.encoded instanceof Promise) {
-      try {
-        first.encoded = await first.encoded
-      } catch (err) {
-        this.queue.shift()
-        this.fail(first.slot, err)
+    const { maxInFlight, maxBatchRecords } = this.ctx.limits
+    while (this.inFlight < maxInFlight && this.queue.length > 0 && !this.awaitingEncode) {
+      const first = this.queue[0] as Queued
+      if (first.encoded instanceof Promise) {
+        this.awaitingEncode = true
+        first.encoded.then(e => { first.encoded = e }, (err: unknown) => {
+          this.queue.shift()
+          this.fail(first.slot, err)
+        }).finally(() => {
+          this.awaitingEncode = false
+          this.kick()
+          this.afterProgress()
+        })
         return
       }
+      let n = 1
+      while (n < this.queue.length && n < maxBatchRecords && !((this.queue[n] as Queued).encoded instanceof Promise)) n++
+      const batch = this.queue.splice(0, n)
+      this.inFlight++
+      this.produceBatch(batch).catch((err: unknown) => {
+        this.ctx.log.error({ err }, 'records stream: produce step failed')
+      }).finally(() => {
+        this.inFlight--
+        this.kick()
+        this.afterProgress()
+      })
     }
-    let n = 0
-    const max = this.ctx.limits.maxBatchRecords
-    while (n < this.queue.length && n < max && !((this.queue[n] as Queued).encoded instanceof Promise)) n++
-    const batch = this.queue.splice(0, n)
+  }
+
+  private async produceBatch (batch: Queued[]): Promise<void> {
     const encoded = batch.map(b => b.encoded as EncodedRecord)
     const outcomes = await produceEach(this.ctx.producer, this.ctx.topic, encoded)
     for (let i = 0; i < batch.length; i++) {
       const { slot } = batch[i] as Queued
       const o = outcomes[i]
       if (o === undefined) this.fail(slot, new KrestError('STORAGE_ERROR', 'No outcome for a produced record'))
-      else if (o.ok) this.settle(slot, 200, successReport(this.ctx.clusterId, this.ctx.topic, o, encoded[i] as EncodedRecord))
+      else if (o.ok) this.settle(slot, 200, this.reportText.success(o, encoded[i] as EncodedRecord))
       else this.fail(slot, o.error)
     }
   }
@@ -369,7 +414,7 @@ export class RecordStream {
       this.paused = false
       if (!this.inputDone) this.req.resume()
     }
-    if (this.inputDone && this.head === this.slots.length && !this.producing && this.queue.length === 0) this.endResponse()
+    if (this.inputDone && this.head === this.slots.length && this.inFlight === 0 && !this.awaitingEncode && this.queue.length === 0) this.endResponse()
   }
 
   private flush (): void {
@@ -385,7 +430,7 @@ export class RecordStream {
             const { status, body } = errorResponse(slot.error, this.ctx.log)
             this.respondOnce(status, body)
           } else {
-            this.respondOnce(slot.status, slot.report as SuccessReport | ErrorReport)
+            this.respondOnce(slot.status, slot.report ?? '')
           }
         }
       }
@@ -396,8 +441,7 @@ export class RecordStream {
     while (this.head < this.slots.length) {
       const slot = this.slots[this.head] as Slot
       if (!slot.done) break
-      const report = slot.error !== undefined ? recordErrorReport(slot.error, this.ctx.log) : slot.report
-      out += JSON.stringify(report) + '\r\n'
+      out += (slot.error !== undefined ? JSON.stringify(recordErrorReport(slot.error, this.ctx.log)) : slot.report) + '\r\n'
       this.pendingBytes -= slot.bytes
       this.head++
     }
@@ -408,9 +452,9 @@ export class RecordStream {
     if (out !== '' && !this.res.write(out)) this.outputBlocked = true
   }
 
-  private respondOnce (status: number, body: SuccessReport | ErrorReport): void {
+  private respondOnce (status: number, body: string | ErrorReport): void {
     if (this.finished || this.res.headersSent) return
-    const text = JSON.stringify(body)
+    const text = typeof body === 'string' ? body : JSON.stringify(body)
     this.res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
     this.res.end(text)
     this.inputDone = true

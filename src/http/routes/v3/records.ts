@@ -58,9 +58,12 @@ export const v3RecordsPlugin: ApiPlugin = {
       maxBodyBytes: config['request.body.max.bytes'],
       maxDurationMs: config['streaming.connection.max.duration.ms'],
       gracePeriodMs: config['streaming.connection.max.duration.grace.period.ms'],
-      maxPendingRecords: 8192,
-      maxPendingBytes: 16 * 1024 * 1024,
-      maxBatchRecords: 4096,
+      // Per stream: at most this many records read but not yet answered (then reading pauses), and produce calls
+      // of at most maxBatchRecords, up to maxInFlight at once so group commit can overlap them.
+      maxPendingRecords: 16384,
+      maxPendingBytes: 8 * 1024 * 1024,
+      maxBatchRecords: 2048,
+      maxInFlight: 4,
     }
     const maxEntries = config['api.v3.produce.batch.maximum.entries']
     const now = (): number => Date.now()
