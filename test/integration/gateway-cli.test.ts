@@ -93,6 +93,15 @@ describe('krest serve', () => {
     await access(join(dataDir, '.kafka_cleanshutdown'))
   })
 
+  it('shuts down cleanly on SIGINT too', async () => {
+    const dataDir = await tempDir()
+    const server = await serve(['--data-dir', dataDir], { KREST_LOG_LEVEL: 'info' })
+    expect((await call(server.url, 'POST', '/topics/sigint', { records: [{ value: 'eA==' }] })).status).toBe(200)
+    server.child.kill('SIGINT')
+    expect((await server.exited).code).toBe(0)
+    await access(join(dataDir, '.kafka_cleanshutdown'))
+  })
+
   it('reads a --config .properties file, flags overriding it', async () => {
     const dataDir = await tempDir()
     const file = join(dataDir, '..', `krest-${Date.now()}.properties`)
