@@ -75,61 +75,90 @@ export class ConcatenatedJsonSplitter {
    */
   push (chunk: Buffer, onValue: (text: string) => void): void {
     if (this.failed !== undefined) throw this.failed
-    let start = this.mode === 'between' ? -1 : 0
+    // State in locals while scanning (written back before any call out and at the end): this loop runs per byte.
+    let mode = this.mode
+    let depth = this.depth
+    let inString = this.inString
+    let escaped = this.escaped
+    let start = mode === 'between' ? -1 : 0
     const n = chunk.length
-    for (let i = 0; i < n; i++) {
+    let i = 0
+    /** Skips string content from `i`: to the closing quote (returned), or -1 when the string goes on past the chunk. */
+    const skipString = (): number => {
+      while (i < n) {
+        if (escaped) { escaped = false; i++; continue }
+        const q = chunk.indexOf(QUOTE, i)
+        const bs = chunk.indexOf(BACKSLASH, i)
+        if (bs !== -1 && (q === -1 || bs < q)) {
+          escaped = true
+          i = bs + 1
+          continue
+        }
+        if (q === -1) { i = n; return -1 }
+        i = q
+        return q
+      }
+      return -1
+    }
+    for (; i < n; i++) {
       const b = chunk[i] as number
-      switch (this.mode) {
-        case 'between':
-          if (isWhitespace(b)) continue
-          start = i
-          if (b === OPEN_BRACE || b === OPEN_BRACKET) {
-            this.mode = 'container'
-            this.depth = 1
-            this.inString = false
-            this.escaped = false
-          } else if (b === QUOTE) {
-            this.mode = 'string'
-            this.escaped = false
-          } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET || b === 0x2c) {
-            throw this.fail('syntax', `Unexpected character '${String.fromCharCode(b)}' where a JSON value should start`)
-          } else {
-            this.mode = 'literal'
-          }
-          continue
-        case 'container':
-          if (this.inString) {
-            if (this.escaped) this.escaped = false
-            else if (b === BACKSLASH) this.escaped = true
-            else if (b === QUOTE) this.inString = false
-          } else if (b === QUOTE) {
-            this.inString = true
-          } else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
-            this.depth++
-          } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
-            if (--this.depth === 0) {
-              this.emit(chunk, start, i + 1, onValue)
-              start = -1
-            }
-          }
-          continue
-        case 'string':
-          if (this.escaped) this.escaped = false
-          else if (b === BACKSLASH) this.escaped = true
-          else if (b === QUOTE) {
+      if (mode === 'container') {
+        if (inString) {
+          if (skipString() === -1) break
+          inString = false // chunk[i] is the closing quote
+        } else if (b === QUOTE) {
+          inString = true
+        } else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
+          depth++
+        } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
+          if (--depth === 0) {
+            mode = 'between'
+            this.mode = mode
             this.emit(chunk, start, i + 1, onValue)
             start = -1
           }
-          continue
-        case 'literal':
-          if (endsLiteral(b)) {
-            this.emit(chunk, start, i, onValue)
-            start = -1
-            i-- // this byte starts the next value (or is whitespace)
-          }
-          continue
+        }
+      } else if (mode === 'between') {
+        if (isWhitespace(b)) continue
+        start = i
+        if (b === OPEN_BRACE || b === OPEN_BRACKET) {
+          mode = 'container'
+          depth = 1
+          inString = false
+          escaped = false
+        } else if (b === QUOTE) {
+          mode = 'string'
+          escaped = false
+          i++
+          if (skipString() === -1) break
+          mode = 'between'
+          this.mode = mode
+          this.emit(chunk, start, i + 1, onValue)
+          start = -1
+        } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET || b === 0x2c) {
+          throw this.fail('syntax', `Unexpected character '${String.fromCharCode(b)}' where a JSON value should start`)
+        } else {
+          mode = 'literal'
+        }
+      } else if (mode === 'string') {
+        // a top-level string that began in an earlier chunk
+        if (skipString() === -1) break
+        mode = 'between'
+        this.mode = mode
+        this.emit(chunk, start, i + 1, onValue)
+        start = -1
+      } else if (endsLiteral(b)) {
+        mode = 'between'
+        this.mode = mode
+        this.emit(chunk, start, i, onValue)
+        start = -1
+        i-- // this byte starts the next value (or is whitespace)
       }
     }
+    this.mode = mode
+    this.depth = depth
+    this.inString = inString
+    this.escaped = escaped
     if (start !== -1) {
       const rest = chunk.subarray(start)
       if (this.pieceBytes + rest.length > this.maxValueBytes) throw this.tooLarge()

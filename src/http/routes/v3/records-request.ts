@@ -109,7 +109,7 @@ const DATA_FIELDS = new Set(['type', 'data', 'subject', 'subject_name_strategy',
 function parseData (v: unknown, side: 'key' | 'value'): V3Data | undefined {
   if (v === undefined || v === null) return undefined
   if (!isObject(v)) throw bad(`Cannot deserialize "${side}" from ${describe(v)}: expected an object {type?, data, …}`)
-  for (const f of Object.keys(v)) {
+  for (const f in v) {
     if (!DATA_FIELDS.has(f)) throw bad(`Unrecognized field "${f}" in "${side}" (known properties: ${[...DATA_FIELDS].join(', ')})`)
   }
   const out: V3Data = { data: v.data ?? null }
@@ -153,14 +153,17 @@ function parseData (v: unknown, side: 'key' | 'value'): V3Data | undefined {
 const RECORD_FIELDS = new Set(['partition_id', 'headers', 'key', 'value', 'timestamp'])
 const BATCH_ENTRY_FIELDS = new Set([...RECORD_FIELDS, 'id'])
 
+/** Shared by every record without headers (never mutated). */
+const NO_HEADERS: RecordHeader[] = []
+
 function parseHeaders (v: unknown): RecordHeader[] {
-  if (v === undefined || v === null) return []
+  if (v === undefined || v === null) return NO_HEADERS
   if (!Array.isArray(v)) throw bad(`Cannot deserialize "headers" from ${describe(v)}: expected an array of {name, value}`)
   const out: RecordHeader[] = []
   for (let i = 0; i < v.length; i++) {
     const h: unknown = v[i]
     if (!isObject(h)) throw bad(`Cannot deserialize headers[${i}] from ${describe(h)}: expected {name, value}`)
-    for (const f of Object.keys(h)) if (f !== 'name' && f !== 'value') throw bad(`Unrecognized field "${f}" in headers[${i}] (known properties: name, value)`)
+    for (const f in h) if (f !== 'name' && f !== 'value') throw bad(`Unrecognized field "${f}" in headers[${i}] (known properties: name, value)`)
     if (typeof h.name !== 'string') throw bad(`headers[${i}].name is required and must be a string`)
     out.push({ key: h.name, value: decodeBase64(h.value, `headers[${i}] ${JSON.stringify(h.name)}`) })
   }
@@ -173,7 +176,7 @@ function parseHeaders (v: unknown): RecordHeader[] {
  */
 export function parseRecordRequest (v: unknown): V3Record {
   if (!isObject(v)) throw bad(`Cannot deserialize a produce request from ${describe(v)}: expected an object {partition_id?, headers?, key?, value?, timestamp?}`)
-  for (const f of Object.keys(v)) {
+  for (const f in v) {
     if (!RECORD_FIELDS.has(f)) throw bad(`Unrecognized field "${f}" (known properties: ${[...RECORD_FIELDS].join(', ')})`)
   }
   return recordFields(v)
@@ -197,7 +200,7 @@ function recordFields (v: Record<string, unknown>): V3Record {
 
 /** A batch entry: the record fields plus `id`. The id itself is checked by the caller (42208 rules). */
 export function parseBatchEntry (v: Record<string, unknown>): V3Record {
-  for (const f of Object.keys(v)) {
+  for (const f in v) {
     if (!BATCH_ENTRY_FIELDS.has(f)) throw bad(`Unrecognized field "${f}" in a batch entry (known properties: ${[...BATCH_ENTRY_FIELDS].join(', ')})`)
   }
   return recordFields(v)

@@ -166,11 +166,8 @@ interface Slot {
   report: string | undefined
   /** A failure, turned into a stream report or an HTTP response once the mode is known. */
   error?: unknown
-}
-
-interface Queued {
-  slot: Slot
-  encoded: EncodedRecord | Promise<EncodedRecord>
+  /** The encoded record while it waits to be produced. */
+  encoded: EncodedRecord | Promise<EncodedRecord> | undefined
 }
 
 export class RecordStream {
@@ -186,7 +183,7 @@ export class RecordStream {
   private head = 0
   private pendingBytes = 0
   /** Records waiting for the next produce call. */
-  private queue: Queued[] = []
+  private queue: Slot[] = []
   /** Produce calls running. */
   private inFlight = 0
   /** The record at the head of the queue is being encoded asynchronously. */
@@ -286,7 +283,7 @@ export class RecordStream {
 
   private onRecordText (text: string): void {
     if (this.inputDone) return
-    const slot: Slot = { bytes: text.length, done: false, status: 200, report: undefined }
+    const slot: Slot = { bytes: text.length, done: false, status: 200, report: undefined, encoded: undefined }
     this.slots.push(slot)
     this.pendingBytes += slot.bytes
     if (!this.streaming && this.slots.length > 1) this.beginStreaming()
@@ -311,7 +308,8 @@ export class RecordStream {
     try {
       const encoded = this.ctx.encoder.encode(this.ctx.topic, parseRecordRequest(parsed))
       if (encoded instanceof Promise) encoded.catch(() => undefined) // handled when its turn comes
-      this.queue.push({ slot, encoded })
+      slot.encoded = encoded
+      this.queue.push(slot)
     } catch (err) {
       this.fail(slot, err)
     }
@@ -326,7 +324,7 @@ export class RecordStream {
         this.respondOnce(status, body)
         return
       }
-      const slot: Slot = { bytes: 0, done: false, status, report: undefined }
+      const slot: Slot = { bytes: 0, done: false, status, report: undefined, encoded: undefined }
       this.slots.push(slot)
       this.settle(slot, status, body)
     } else {
@@ -363,12 +361,13 @@ export class RecordStream {
   private kick (): void {
     const { maxInFlight, maxBatchRecords } = this.ctx.limits
     while (this.inFlight < maxInFlight && this.queue.length > 0 && !this.awaitingEncode) {
-      const first = this.queue[0] as Queued
+      const first = this.queue[0] as Slot
       if (first.encoded instanceof Promise) {
         this.awaitingEncode = true
         first.encoded.then(e => { first.encoded = e }, (err: unknown) => {
           this.queue.shift()
-          this.fail(first.slot, err)
+          first.encoded = undefined
+          this.fail(first, err)
         }).finally(() => {
           this.awaitingEncode = false
           this.kick()
@@ -377,7 +376,7 @@ export class RecordStream {
         return
       }
       let n = 1
-      while (n < this.queue.length && n < maxBatchRecords && !((this.queue[n] as Queued).encoded instanceof Promise)) n++
+      while (n < this.queue.length && n < maxBatchRecords && !((this.queue[n] as Slot).encoded instanceof Promise)) n++
       const batch = this.queue.splice(0, n)
       this.inFlight++
       this.produceBatch(batch).catch((err: unknown) => {
@@ -390,11 +389,12 @@ export class RecordStream {
     }
   }
 
-  private async produceBatch (batch: Queued[]): Promise<void> {
+  private async produceBatch (batch: Slot[]): Promise<void> {
     const encoded = batch.map(b => b.encoded as EncodedRecord)
     const outcomes = await produceEach(this.ctx.producer, this.ctx.topic, encoded)
     for (let i = 0; i < batch.length; i++) {
-      const { slot } = batch[i] as Queued
+      const slot = batch[i] as Slot
+      slot.encoded = undefined
       const o = outcomes[i]
       if (o === undefined) this.fail(slot, new KrestError('STORAGE_ERROR', 'No outcome for a produced record'))
       else if (o.ok) this.settle(slot, 200, this.reportText.success(o, encoded[i] as EncodedRecord))
