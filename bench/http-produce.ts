@@ -148,6 +148,12 @@ async function main (): Promise<void> {
     out.push(`  baseline (empty fastify route): ${Math.round(b.rps)} req/s (runs ${b.spread}), ${Math.round(b.rps * batch)} records/s, p99 ${b.p99} ms, server CPU ${Math.round(b.cpu)}%, errors ${b.errors}`)
     out.push(`  krest produce:                  ${Math.round(k.rps)} req/s (runs ${k.spread}), ${Math.round(k.rps * batch)} records/s, p99 ${k.p99} ms, server CPU ${Math.round(k.cpu)}%, errors ${k.errors}`)
     out.push(`  ratio krest / baseline:         ${(k.rps / b.rps).toFixed(2)}x requests/s`)
+    if (results.baseline.length === results.krest.length && results.krest.length > 0) {
+      // Each run measures baseline then krest back to back: the median of those pairs' ratios is less sensitive
+      // to other load on a shared machine than the ratio of medians.
+      const pairs = results.krest.map((x, i) => x.rps / (results.baseline[i]?.rps ?? Number.NaN))
+      out.push(`  median of back-to-back ratios:  ${median(pairs).toFixed(2)}x (runs ${pairs.map(x => x.toFixed(2)).join(', ')})`)
+    }
     // When the load generator's core is shared (busy machine), CPU-normalised rates compare the routes' cost.
     const perCpu = (x: { rps: number, cpu: number }): number => x.rps / (x.cpu / 100)
     out.push(`  per server CPU-second:          baseline ${Math.round(perCpu(b))} req, krest ${Math.round(perCpu(k))} req (${Math.round(perCpu(k) * batch)} records); ratio ${(perCpu(k) / perCpu(b)).toFixed(2)}x`)
