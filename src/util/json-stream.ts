@@ -83,29 +83,13 @@ export class ConcatenatedJsonSplitter {
     let start = mode === 'between' ? -1 : 0
     const n = chunk.length
     let i = 0
-    /** Skips string content from `i`: to the closing quote (returned), or -1 when the string goes on past the chunk. */
-    const skipString = (): number => {
-      while (i < n) {
-        if (escaped) { escaped = false; i++; continue }
-        const q = chunk.indexOf(QUOTE, i)
-        const bs = chunk.indexOf(BACKSLASH, i)
-        if (bs !== -1 && (q === -1 || bs < q)) {
-          escaped = true
-          i = bs + 1
-          continue
-        }
-        if (q === -1) { i = n; return -1 }
-        i = q
-        return q
-      }
-      return -1
-    }
     for (; i < n; i++) {
       const b = chunk[i] as number
       if (mode === 'container') {
         if (inString) {
-          if (skipString() === -1) break
-          inString = false // chunk[i] is the closing quote
+          if (escaped) escaped = false
+          else if (b === BACKSLASH) escaped = true
+          else if (b === QUOTE) inString = false
         } else if (b === QUOTE) {
           inString = true
         } else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
@@ -129,24 +113,20 @@ export class ConcatenatedJsonSplitter {
         } else if (b === QUOTE) {
           mode = 'string'
           escaped = false
-          i++
-          if (skipString() === -1) break
-          mode = 'between'
-          this.mode = mode
-          this.emit(chunk, start, i + 1, onValue)
-          start = -1
         } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET || b === 0x2c) {
           throw this.fail('syntax', `Unexpected character '${String.fromCharCode(b)}' where a JSON value should start`)
         } else {
           mode = 'literal'
         }
       } else if (mode === 'string') {
-        // a top-level string that began in an earlier chunk
-        if (skipString() === -1) break
-        mode = 'between'
-        this.mode = mode
-        this.emit(chunk, start, i + 1, onValue)
-        start = -1
+        if (escaped) escaped = false
+        else if (b === BACKSLASH) escaped = true
+        else if (b === QUOTE) {
+          mode = 'between'
+          this.mode = mode
+          this.emit(chunk, start, i + 1, onValue)
+          start = -1
+        }
       } else if (endsLiteral(b)) {
         mode = 'between'
         this.mode = mode
