@@ -153,7 +153,10 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
   }
 
   private async produceNow (topic: string, records: readonly ProduceRecord[], options: ProduceOptions): Promise<ProduceOutcome[]> {
-    const desc = await this.topicForProduce(topic)
+    // Fast path without promise hops when the topic exists and the store answers synchronously (the embedded one does).
+    const has = this.store.hasTopic(topic)
+    const known = has === true ? this.store.describeTopic(topic) : undefined
+    const desc = known !== undefined && !(known instanceof Promise) ? known : await this.topicForProduce(topic)
     if (desc.internal && options.allowInternal !== true) {
       throw new KrestError('INTERNAL_TOPIC', `Producing to internal topic ${topic} is not allowed.`, { details: { topic } })
     }

@@ -80,13 +80,15 @@ async function produce (deps: AppDeps, rawBodies: WeakMap<FastifyRequest, Buffer
   if (body.records.length > maxRecords) {
     throw new KrestError('REQUEST_TOO_LARGE', `Request has ${body.records.length} records, more than the limit of ${maxRecords} (produce.max.records). Nothing was written.`)
   }
-  const serializer = await format.serializer({
+  const pending = format.serializer({
     topic,
     keySchema: body.key_schema ?? undefined,
     keySchemaId: body.key_schema_id ?? undefined,
     valueSchema: body.value_schema ?? undefined,
     valueSchemaId: body.value_schema_id ?? undefined,
   })
+  const serializer = pending instanceof Promise ? await pending : pending
+
   // json format: store each value's bytes as the client sent them (found in the raw body) instead of
   // re-stringifying every parsed value, which costs more than parsing the whole body.
   const raw = formatName === 'json' ? rawBodies.get(request) : undefined
