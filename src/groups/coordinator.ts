@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Clock, StorageLogger } from '../storage/types.js'
 import { KrestError } from '../util/errors.js'
+import { regexRisk } from '../util/regex-safety.js'
 import { SerialQueue } from '../util/serial-queue.js'
 import { ASSIGNOR_NAMES, runAssignor, type AssignorMember, type AssignorName, type TopicPartition } from './assignors.js'
 import type { OffsetStore } from './offset-store.js'
@@ -77,6 +78,10 @@ function tpKey (tp: TopicPartition): string {
 
 /** Compiles a subscription pattern; Java's Pattern.matcher(topic).matches() means a whole-name match. */
 export function compileTopicPattern (pattern: string): (topic: string) => boolean {
+  // Matched against every topic name on the event loop: refuse what backtracks catastrophically (issue 7: `(a+)+b`
+  // and a 28-character topic name blocked the server for 25 s).
+  const risk = regexRisk(pattern, { maxUnbounded: 3, maxLength: 1000 })
+  if (risk !== undefined) throw new KrestError('INVALID_REQUEST', `invalid topic_pattern: ${risk}`)
   let re: RegExp
   try {
     re = new RegExp(`^(?:${pattern})$`, 'u')

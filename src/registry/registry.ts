@@ -7,6 +7,7 @@
 import { parseAvro, type AvroParsed } from './avro.js'
 import { avroIncompatibilities, formatAvroIncompatibility } from './avro-compatibility.js'
 import { RegistryError } from './errors.js'
+import { regexRisk } from '../util/regex-safety.js'
 import { JsonSchemaValidators, jsonSchemaReadProblems, parseJsonSchema, type JsonParsed } from './json-schema.js'
 import {
   COMPATIBILITY_LEVELS, MODES,
@@ -34,6 +35,30 @@ const MAX_VERSION = 2 ** 31 - 1
  * over the schema: a few thousand levels overflowed the stack and answered 500 (issue 7). Real schemas stay far below.
  */
 export const MAX_SCHEMA_NESTING = 256
+
+/**
+ * JSON Schema `pattern`s run against produced values and `patternProperties` against property names, on the event
+ * loop: a pattern that backtracks exponentially (`(a+)+$`) let one produce block the server (issue 7). Refused at
+ * registration with 42201.
+ */
+function checkSchemaPatterns (text: string): void {
+  let json: unknown
+  try { json = JSON.parse(text) } catch { return } // the parser reports syntax errors
+  const todo: unknown[] = [json]
+  while (todo.length > 0) {
+    const v = todo.pop()
+    if (Array.isArray(v)) { todo.push(...v); continue }
+    if (v === null || typeof v !== 'object') continue
+    for (const [k, x] of Object.entries(v)) {
+      const patterns = k === 'pattern' && typeof x === 'string' ? [x] : k === 'patternProperties' && x !== null && typeof x === 'object' && !Array.isArray(x) ? Object.keys(x) : []
+      for (const p of patterns) {
+        const risk = regexRisk(p, { maxUnbounded: 2 })
+        if (risk !== undefined) throw new RegistryError('INVALID_SCHEMA', `Invalid schema: pattern ${JSON.stringify(p.slice(0, 100))} is refused: ${risk}`)
+      }
+      todo.push(x)
+    }
+  }
+}
 
 /** The JSON nesting depth of `text` (objects and arrays, outside strings), counted without recursion; stops past `limit`. */
 export function jsonNestingDepth (text: string, limit = Number.MAX_SAFE_INTEGER): number {
@@ -330,6 +355,7 @@ export class SchemaRegistry {
   private parse (schemaType: SchemaType, text: string, refs: SchemaReference[]): AnyParsed {
     if (Buffer.byteLength(text) > this.maxSchemaBytes) throw new RegistryError('SCHEMA_TOO_LARGE', `Schema too large: ${Buffer.byteLength(text)} bytes, the limit is ${this.maxSchemaBytes}`)
     if (jsonNestingDepth(text, MAX_SCHEMA_NESTING) > MAX_SCHEMA_NESTING) throw new RegistryError('INVALID_SCHEMA', `Invalid schema: nested deeper than ${MAX_SCHEMA_NESTING} levels`)
+    if (schemaType === 'JSON') checkSchemaPatterns(text)
     const flat = this.flattenReferences(refs)
     if (schemaType === 'AVRO') return parseAvro(text, flat.filter((r) => r.schemaType === 'AVRO'))
     return parseJsonSchema(text, flat.filter((r) => r.schemaType === 'JSON'), this.validators)

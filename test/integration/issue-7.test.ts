@@ -137,6 +137,36 @@ describe('issue 7 regressions', () => {
     }
   })
 
+  it('a topic_pattern that backtracks exponentially answers 400 instead of freezing the server on a long topic name (ReDoS)', async () => {
+    const v2 = { 'content-type': V2 }
+    expect((await h.call('POST', '/consumers/redos', { body: { name: 'c', format: 'binary' }, headers: v2 })).status).toBe(200)
+    for (const pattern of ['(a+)+b', '(a|a)*b', '.*.*.*.*.*x', '(a)\\1']) {
+      const r = await h.call('POST', '/consumers/redos/instances/c/subscription', { body: { topic_pattern: pattern }, headers: v2 })
+      expect(r.status).toBe(400)
+      expectErrorBody(r.body, 400)
+    }
+    // before the fix this produce (it creates the topic, which is matched against the pattern) took 25 s of blocked event loop
+    const p = await h.call('POST', `/topics/${'a'.repeat(40)}`, { body: { records: [{ value: b64('x') }] }, headers: { 'content-type': BINARY } })
+    expect(p.status).toBe(200)
+    // ordinary patterns still subscribe
+    for (const pattern of ['orders-.*', '(eu|us)-events', 'logs\\.[a-z]+']) {
+      expect((await h.call('POST', '/consumers/redos/instances/c/subscription', { body: { topic_pattern: pattern }, headers: v2 })).status).toBe(204)
+    }
+  })
+
+  it('a JSON schema whose pattern backtracks exponentially is refused with 422/42201, so no produce can freeze the server (ReDoS)', async () => {
+    const sr = { 'content-type': 'application/vnd.schemaregistry.v1+json' }
+    for (const schema of [{ type: 'string', pattern: '^(a+)+$' }, { type: 'object', patternProperties: { '(x|x)*y': { type: 'string' } } }]) {
+      const r = await h.call('POST', '/subjects/redos-value/versions', { body: { schema: JSON.stringify(schema), schemaType: 'JSON' }, headers: sr })
+      expect(r.status).toBe(422)
+      expectErrorBody(r.body, 42201)
+      const p = await h.call('POST', '/topics/redos', { raw: JSON.stringify({ value_schema: JSON.stringify(schema), records: [{ value: `${'a'.repeat(40)}!` }] }), headers: { 'content-type': 'application/vnd.kafka.jsonschema.v2+json' } })
+      expect(p.status).toBe(422)
+    }
+    const ok = await h.call('POST', '/subjects/redos-ok-value/versions', { body: { schema: JSON.stringify({ type: 'string', pattern: '^[a-z]+$' }), schemaType: 'JSON' }, headers: sr })
+    expect(ok.status).toBe(200)
+  })
+
   it('a 200-character topic name in the path is served, not refused with 414 by fastify\'s 100-character parameter limit', async () => {
     const name = 't'.repeat(200)
     const p = await h.call('POST', `/topics/${name}`, { body: { records: [{ value: b64('x') }] }, headers: { 'content-type': BINARY } })
