@@ -49,7 +49,8 @@ function mostly<T extends FuzzJson> (valid: Arbitrary<T>, hostile: Arbitrary<Fuz
   return fc.oneof({ weight: 5, arbitrary: valid }, { weight: 1, arbitrary: hostile })
 }
 
-const topic = fc.oneof({ weight: 6, arbitrary: fc.constantFrom('flow-a', 'flow-b') }, { weight: 1, arbitrary: fc.constantFrom('flow-missing', '__consumer_offsets', '_schemas') }, { weight: 1, arbitrary: hostileName })
+// 'aaa…' topic names meet backtracking topic_patterns such as (a+)+b: a ReDoS shows as a test that never ends
+const topic = fc.oneof({ weight: 6, arbitrary: fc.constantFrom('flow-a', 'flow-b') }, { weight: 1, arbitrary: fc.constantFrom('flow-missing', '__consumer_offsets', '_schemas', 'a'.repeat(40), 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa') }, { weight: 1, arbitrary: hostileName })
 const partition = mostly(fc.nat({ max: 3 }))
 const offset = mostly(fc.nat({ max: 50 }))
 const b64 = fc.oneof({ weight: 5, arbitrary: fc.uint8Array({ maxLength: 64 }).map(a => Buffer.from(a).toString('base64')) }, { weight: 1, arbitrary: fc.constantFrom('!!!', '====', 'a', 'YQ', '\u0000', '😀') })
@@ -88,7 +89,7 @@ const produceReq: Arbitrary<FuzzRequest> = fc.oneof(
 const consumerStep: Arbitrary<(inst: string, group: string) => FuzzRequest> = fc.oneof(
   fc.record({ format: mostly(fc.constantFrom('binary', 'json')), reset: mostly(fc.constantFrom('earliest', 'latest')), timeout: fc.option(mostly(fc.nat({ max: 50 })), { nil: undefined }), minBytes: fc.option(mostly(fc.nat({ max: 10 })), { nil: undefined }) })
     .map(c => (inst: string, group: string) => ({ method: 'POST', path: `/consumers/${group}`, headers: { 'content-type': V2 }, body: toJsonText(clean({ name: inst, format: c.format, 'auto.offset.reset': c.reset, 'consumer.request.timeout.ms': c.timeout, 'fetch.min.bytes': c.minBytes })) })),
-  fc.oneof(fc.array(topic, { minLength: 1, maxLength: 3 }).map(ts => ({ topics: ts as FuzzJson })), fc.constantFrom('flow-.*', '.*', '(', 'flow-[ab]', '(a|a)*b').map(p => ({ topic_pattern: p as FuzzJson })))
+  fc.oneof(fc.array(topic, { minLength: 1, maxLength: 3 }).map(ts => ({ topics: ts as FuzzJson })), fc.constantFrom('flow-.*', '.*', '(', 'flow-[ab]', '(a|a)*b', '(a+)+b', '(a*)*$', '.*.*.*.*.*.*x', 'a{1,100}a{1,100}a{1,100}b', '(a)\\1').map(p => ({ topic_pattern: p as FuzzJson })))
     .map(body => (inst: string, group: string) => ({ method: 'POST', path: `/consumers/${group}/instances/${inst}/subscription`, headers: { 'content-type': V2 }, body: toJsonText(body) })),
   fc.array(fc.record({ topic, partition }), { maxLength: 3 })
     .map(ps => (inst: string, group: string) => ({ method: 'POST', path: `/consumers/${group}/instances/${inst}/assignments`, headers: { 'content-type': V2 }, body: toJsonText({ partitions: ps }) })),
