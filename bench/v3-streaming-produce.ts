@@ -156,14 +156,18 @@ async function main (): Promise<void> {
     child.once('exit', code => { reject(new Error(`server exited with ${code}`)) })
   })
   const origin = `http://127.0.0.1:${ready.port}`
-  const withCpu = async (during: () => Promise<number>): Promise<{ rate: number, cpuPct: number }> => {
+  const withCpu = async (during: () => Promise<number>): Promise<{ rate: number, cpuPct: number, driverPct: number }> => {
     child.send('cpu-start')
+    const mine = process.cpuUsage()
+    const wall = performance.now()
     const rate = await during()
+    const used = process.cpuUsage(mine)
+    const driverPct = 100 * (used.user + used.system) / 1000 / (performance.now() - wall)
     const usage = await new Promise<CpuMessage>(resolve => {
       child.once('message', m => { resolve(m as CpuMessage) })
       child.send('cpu-stop')
     })
-    return { rate, cpuPct: 100 * (usage.user + usage.system) / usage.wall }
+    return { rate, cpuPct: 100 * (usage.user + usage.system) / usage.wall, driverPct }
   }
 
   console.log(`v3 streaming produce vs v2 batched produce (${V2_BATCH} records/request), ~100-byte JSON values, one partition; ` +
@@ -172,15 +176,16 @@ async function main (): Promise<void> {
   for (const connections of (process.env.BENCH_CONNECTIONS ?? '1,8').split(',').map(Number)) {
     await runV2(origin, connections, 1) // warm-up
     await runV3(origin, ready.clusterId, connections, 1)
-    const v2: Array<{ rate: number, cpuPct: number }> = []
-    const v3: Array<{ rate: number, cpuPct: number }> = []
+    const v2: Array<{ rate: number, cpuPct: number, driverPct: number }> = []
+    const v3: Array<{ rate: number, cpuPct: number, driverPct: number }> = []
     for (let r = 0; r < RUNS; r++) {
       v2.push(await withCpu(async () => await runV2(origin, connections, SECONDS)))
       v3.push(await withCpu(async () => await runV3(origin, ready.clusterId, connections, SECONDS)))
     }
-    const fmt = (xs: Array<{ rate: number, cpuPct: number }>): string => {
+    const fmt = (xs: Array<{ rate: number, cpuPct: number, driverPct: number }>): string => {
       const rates = xs.map(x => x.rate)
-      return `${Math.round(median(rates)).toLocaleString('en-US')} records/s (runs ${rates.map(x => Math.round(x).toLocaleString('en-US')).join(', ')}; server CPU ${Math.round(median(xs.map(x => x.cpuPct)))} %)`
+      return `${Math.round(median(rates)).toLocaleString('en-US')} records/s (runs ${rates.map(x => Math.round(x).toLocaleString('en-US')).join(', ')}; ` +
+        `server CPU ${Math.round(median(xs.map(x => x.cpuPct)))} %, load generator CPU ${Math.round(median(xs.map(x => x.driverPct)))} %)`
     }
     const ratio = median(v3.map(x => x.rate)) / median(v2.map(x => x.rate))
     console.log(`${connections} connection${connections === 1 ? '' : 's'}:`)
