@@ -231,7 +231,7 @@ describe('connection limits', () => {
     expect(received).toMatch(/^HTTP\/1\.1 200/)
   })
 
-  it('request.timeout.ms and the other timeouts reach both listeners\' servers', async () => {
+  it('request.timeout.ms, request.headers.timeout.ms and connections.keepalive.timeout.ms reach the REST listener\'s server', async () => {
     const h = await harness({ 'request.timeout.ms': 45_000, 'request.headers.timeout.ms': 7000, 'connections.keepalive.timeout.ms': 1234 })
     const server = h.gateway.app.server
     expect(server.requestTimeout).toBe(45_000)
