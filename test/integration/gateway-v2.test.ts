@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { partitionForKey } from '../../src/codec/murmur2.js'
+import { KrestError } from '../../src/util/errors.js'
 import { BINARY, JSON_V2, V2, b64, startHarness } from './gateway-harness.js'
 import type { Harness } from './gateway-harness.js'
 
@@ -201,6 +202,23 @@ describe('v2 produce', () => {
     expect((res.body as { offsets: unknown[] }).offsets).toEqual([
       { partition: 1, offset: 0, error_code: null, error: null },
       { partition: 2, offset: 0, error_code: null, error: null },
+    ])
+  })
+
+  it('a storage failure on one partition fails only that partition\'s records, each with its error', async () => {
+    h = await startHarness()
+    await h.gateway.store.createTopic('half', { partitions: 2 })
+    const broken = h.gateway.store.partition('half', 1)
+    broken.append = async () => { throw new KrestError('STORAGE_ERROR', 'write to half-1 failed: EIO') }
+    const res = await h.call('POST', '/topics/half', {
+      body: { records: [{ value: b64('a'), partition: 0 }, { value: b64('b'), partition: 1 }, { value: b64('c'), partition: 0 }] },
+      headers: { 'content-type': BINARY },
+    })
+    expect(res.status).toBe(200)
+    expect((res.body as { offsets: unknown[] }).offsets).toEqual([
+      { partition: 0, offset: 0, error_code: null, error: null },
+      { partition: null, offset: null, error_code: 50002, error: 'write to half-1 failed: EIO' },
+      { partition: 0, offset: 1, error_code: null, error: null },
     ])
   })
 
