@@ -1,6 +1,6 @@
 /**
- * Incremental splitter for concatenated JSON ("{…}{…} {…}"): bytes go in as they arrive, the text (and bytes) of
- * each complete top-level value come out, so a caller can `JSON.parse` one value at a time without buffering the whole body.
+ * Incremental splitter for concatenated JSON ("{…}{…} {…}"): bytes go in as they arrive, the text of each complete
+ * top-level value comes out, so a caller can `JSON.parse` one value at a time without buffering the whole body.
  *
  * It scans bytes (UTF-8 and ISO-8859-1 never use ASCII bytes inside multi-byte characters, so brackets, quotes and
  * backslashes can be recognised byte by byte), keeping its state across chunks: nothing is scanned twice, and only
@@ -73,7 +73,7 @@ export class ConcatenatedJsonSplitter {
    * `JsonStreamError` (after delivering the values before the problem) when the stream cannot be split further;
    * every later call throws it again.
    */
-  push (chunk: Buffer, onValue: (text: string, bytes: Buffer) => void): void {
+  push (chunk: Buffer, onValue: (text: string) => void): void {
     if (this.failed !== undefined) throw this.failed
     // State in locals while scanning (written back before any call out and at the end): this loop runs per byte.
     let mode = this.mode
@@ -148,32 +148,31 @@ export class ConcatenatedJsonSplitter {
   }
 
   /** The end of the stream: a bare literal still open is delivered; a container or string cut short throws. */
-  end (onValue: (text: string, bytes: Buffer) => void): void {
+  end (onValue: (text: string) => void): void {
     if (this.failed !== undefined) throw this.failed
     if (this.mode === 'literal') {
-      const bytes = this.bytes(Buffer.alloc(0), 0, 0)
+      const text = this.text(Buffer.alloc(0), 0, 0)
       this.mode = 'between'
-      onValue(bytes.toString(this.encoding), bytes)
+      onValue(text)
       return
     }
     if (this.mode !== 'between') throw this.fail('syntax', 'Unexpected end-of-input: the last JSON value is incomplete')
   }
 
-  private emit (chunk: Buffer, start: number, end: number, onValue: (text: string, bytes: Buffer) => void): void {
+  private emit (chunk: Buffer, start: number, end: number, onValue: (text: string) => void): void {
     if (this.pieceBytes + (end - start) > this.maxValueBytes) throw this.tooLarge()
-    const bytes = this.bytes(chunk, start, end)
+    const text = this.text(chunk, start, end)
     this.mode = 'between'
-    onValue(bytes.toString(this.encoding), bytes)
+    onValue(text)
   }
 
-  /** The value's bytes: a view of the chunk, or the pieces from earlier chunks joined. */
-  private bytes (chunk: Buffer, start: number, end: number): Buffer {
-    if (this.pieces.length === 0) return chunk.subarray(start, end)
+  private text (chunk: Buffer, start: number, end: number): string {
+    if (this.pieces.length === 0) return chunk.toString(this.encoding, start, end)
     this.pieces.push(chunk.subarray(start, end))
     const whole = Buffer.concat(this.pieces)
     this.pieces = []
     this.pieceBytes = 0
-    return whole
+    return whole.toString(this.encoding)
   }
 
   private tooLarge (): JsonStreamError {

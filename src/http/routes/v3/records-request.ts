@@ -21,7 +21,6 @@ import { decodeBase64 } from '../../../serde/binary.js'
 import type { FormatRegistry } from '../../../serde/registry.js'
 import type { RecordSerializer } from '../../../serde/types.js'
 import { KrestError, isKrestError } from '../../../util/errors.js'
-import { dataSpans, type DataSpans, type Span } from './records-spans.js'
 
 export type DataType = 'BINARY' | 'JSON' | 'STRING' | 'AVRO' | 'JSONSCHEMA' | 'PROTOBUF'
 export type SubjectNameStrategy = 'TOPIC_NAME' | 'RECORD_NAME' | 'TOPIC_RECORD_NAME'
@@ -252,15 +251,10 @@ export class RecordEncoder {
 
   constructor (private readonly formats: FormatRegistry, private readonly registry: SchemaRegistry | undefined) {}
 
-  /**
-   * Synchronous unless a schema must be resolved or registered for the first time. `raw`: the record's UTF-8 bytes,
-   * when known, so JSON data is stored as sent instead of re-stringified.
-   */
-  encode (topic: string, r: V3Record, raw?: Buffer): EncodedRecord | Promise<EncodedRecord> {
-    let spans: DataSpans | undefined
-    if (raw !== undefined && (r.key?.type === 'JSON' || r.value?.type === 'JSON')) spans = dataSpans(raw)
-    const key = r.key === undefined ? undefined : this.side(topic, r.key, true, raw, spans?.key)
-    const value = r.value === undefined ? undefined : this.side(topic, r.value, false, raw, spans?.value)
+  /** Synchronous unless a schema must be resolved or registered for the first time. */
+  encode (topic: string, r: V3Record): EncodedRecord | Promise<EncodedRecord> {
+    const key = r.key === undefined ? undefined : this.side(topic, r.key, true)
+    const value = r.value === undefined ? undefined : this.side(topic, r.value, false)
     if (key instanceof Promise || value instanceof Promise) {
       return (async () => this.assemble(r, await key, await value))()
     }
@@ -278,7 +272,7 @@ export class RecordEncoder {
     return out
   }
 
-  private side (topic: string, d: V3Data, isKey: boolean, raw?: Buffer, span?: Span): { bytes: Buffer | null, report: ReportData } | Promise<{ bytes: Buffer | null, report: ReportData }> {
+  private side (topic: string, d: V3Data, isKey: boolean): { bytes: Buffer | null, report: ReportData } | Promise<{ bytes: Buffer | null, report: ReportData }> {
     const what = isKey ? 'key' : 'value'
     switch (d.type) {
       case 'BINARY': {
@@ -286,7 +280,8 @@ export class RecordEncoder {
         return { bytes, report: { type: 'BINARY', size: bytes?.length ?? 0 } }
       }
       case 'JSON': {
-        const bytes = d.data === null ? null : raw !== undefined && span !== undefined ? raw.subarray(span[0], span[1]) : Buffer.from(jsonText(d.data, what), 'utf8')
+        // Re-stringified: measured cheaper per record than finding the data's span in the record's bytes.
+        const bytes = d.data === null ? null : Buffer.from(jsonText(d.data, what), 'utf8')
         return { bytes, report: { type: 'JSON', size: bytes?.length ?? 0 } }
       }
       case 'STRING': {

@@ -176,7 +176,6 @@ export class RecordStream {
   private readonly res: ServerResponse
   private readonly splitter: ConcatenatedJsonSplitter
   private readonly startedAt: number
-  private readonly encoding: 'utf8' | 'latin1'
   private readonly reportText: ReportText
 
   /** Reports not yet written, in request order, from `head`. */
@@ -207,7 +206,6 @@ export class RecordStream {
     this.req = req
     this.res = res
     this.startedAt = ctx.now()
-    this.encoding = encoding
     this.reportText = new ReportText(ctx.clusterId, ctx.topic)
     this.splitter = new ConcatenatedJsonSplitter({ maxValueBytes: ctx.limits.maxRecordBytes, encoding })
     this.chunked = req.headers['content-length'] === undefined
@@ -258,7 +256,7 @@ export class RecordStream {
     if (this.inputDone) return
     this.bodyBytes += chunk.length
     try {
-      this.splitter.push(chunk, (text, bytes) => { this.onRecordText(text, bytes) })
+      this.splitter.push(chunk, text => { this.onRecordText(text) })
     } catch (err) {
       this.fatal(err)
     }
@@ -269,7 +267,7 @@ export class RecordStream {
   private onEnd (): void {
     if (this.inputDone) return
     try {
-      this.splitter.end((text, bytes) => { this.onRecordText(text, bytes) })
+      this.splitter.end(text => { this.onRecordText(text) })
     } catch (err) {
       this.fatal(err)
       return
@@ -283,7 +281,7 @@ export class RecordStream {
     this.afterProgress()
   }
 
-  private onRecordText (text: string, bytes: Buffer): void {
+  private onRecordText (text: string): void {
     if (this.inputDone) return
     const slot: Slot = { bytes: text.length, done: false, status: 200, report: undefined, encoded: undefined }
     this.slots.push(slot)
@@ -308,7 +306,7 @@ export class RecordStream {
       return
     }
     try {
-      const encoded = this.ctx.encoder.encode(this.ctx.topic, parseRecordRequest(parsed), this.encoding === 'utf8' ? bytes : undefined)
+      const encoded = this.ctx.encoder.encode(this.ctx.topic, parseRecordRequest(parsed))
       if (encoded instanceof Promise) encoded.catch(() => undefined) // handled when its turn comes
       slot.encoded = encoded
       this.queue.push(slot)
