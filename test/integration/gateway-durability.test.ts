@@ -61,6 +61,22 @@ describe('concurrent produce', () => {
   })
 })
 
+describe('concurrent auto-create', () => {
+  it('50 concurrent produces to a missing topic create it once; every record lands', async () => {
+    h = await startHarness({ 'num.partitions': 3 })
+    const harness = h
+    const replies = await Promise.all(Array.from({ length: 50 }, (_, i) =>
+      harness.call('POST', '/topics/born', { body: { records: [{ value: b64(`b${i}`) }] }, headers: { 'content-type': BINARY } })))
+    for (const r of replies) {
+      expect(r.status).toBe(200)
+      expect((r.body as Offsets).offsets[0]?.error_code).toBeNull()
+    }
+    expect(h.gateway.store.describeTopic('born').partitions).toBe(3)
+    const total = [0, 1, 2].reduce((n, p) => n + harness.gateway.store.partition('born', p).highWatermark, 0)
+    expect(total).toBe(50)
+  })
+})
+
 describe('restart durability', () => {
   it('keeps topics, configs and records across a restart, and offsets continue', async () => {
     h = await startHarness()
