@@ -76,8 +76,8 @@ export function clientErrorHandler (err: NodeJS.ErrnoException, socket: Duplex):
 }
 
 /** Fastify constructor options for one listener (timeouts are applied to its server by `applyConnectionLimits`). */
-export function hardenedServerOptions (): Pick<FastifyServerOptions, 'maxParamLength' | 'frameworkErrors' | 'clientErrorHandler'> {
-  return { maxParamLength: MAX_PARAM_LENGTH, frameworkErrors, clientErrorHandler }
+export function hardenedServerOptions (): Pick<FastifyServerOptions, 'routerOptions' | 'frameworkErrors' | 'clientErrorHandler'> {
+  return { routerOptions: { maxParamLength: MAX_PARAM_LENGTH }, frameworkErrors, clientErrorHandler }
 }
 
 /** The defaults of the config table, for a listener built without a config (the registry's own app). */
