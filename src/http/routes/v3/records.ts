@@ -60,9 +60,9 @@ export const v3RecordsPlugin: ApiPlugin = {
       gracePeriodMs: config['streaming.connection.max.duration.grace.period.ms'],
       // Per stream: at most this many records read but not yet answered (then reading pauses), and produce calls
       // of at most maxBatchRecords, up to maxInFlight at once so group commit can overlap them.
-      maxPendingRecords: 16384,
-      maxPendingBytes: 8 * 1024 * 1024,
-      maxBatchRecords: 2048,
+      maxPendingRecords: 4096,
+      maxPendingBytes: 4 * 1024 * 1024,
+      maxBatchRecords: 1024,
       maxInFlight: 4,
     }
     const maxEntries = config['api.v3.produce.batch.maximum.entries']
