@@ -36,24 +36,34 @@ class Scanner {
   string (checkPlain = false): boolean {
     const buf = this.buf
     const start = this.pos + 1
-    let from = start
+    let i = start
+    // Short strings (names, most values): a plain loop beats a native call.
+    const shortEnd = Math.min(buf.length, start + 24)
+    let plain = true
+    while (i < shortEnd) {
+      const b = buf[i] as number
+      if (b === QUOTE) { this.pos = i + 1; return plain }
+      if (b === BACKSLASH) { plain = false; i += 2 } else i++
+    }
     for (;;) {
       // Native search for the next quote; it ends the string unless an odd run of backslashes precedes it.
-      const q = buf.indexOf(QUOTE, from)
+      const q = buf.indexOf(QUOTE, i)
       if (q === -1) throw new RangeError('unterminated string')
       let k = q - 1
       while (k >= start && buf[k] === BACKSLASH) k--
       if ((q - 1 - k) % 2 === 0) {
         this.pos = q + 1
-        if (checkPlain) for (let i = start; i < q; i++) if (buf[i] === BACKSLASH) return false
+        if (checkPlain) for (let x = start; x < q; x++) if (buf[x] === BACKSLASH) return false
         return true
       }
-      from = q + 1
+      i = q + 1
     }
   }
 
-  /** Skips any value starting at pos; returns its span. */
-  value (): Span {
+
+
+  /** Skips any value starting at pos (its end is then `pos`); returns its start. */
+  value (): number {
     const buf = this.buf
     const start = this.pos
     const first = buf[start]
@@ -88,39 +98,50 @@ class Scanner {
       }
       this.pos = i
     }
-    return [start, this.pos]
+    return start
   }
 
-  /** Iterates the members of the object at pos; `member` gets the name's span (quotes excluded) or null if escaped. */
-  object (member: (name: Span | null) => void): void {
-    const buf = this.buf
-    this.pos++ // {
+  /** Reads a member name at pos and the colon after it; returns false when the name has an escape. */
+  memberName (): boolean {
     this.ws()
-    if (buf[this.pos] === CLOSE_BRACE) { this.pos++; return }
-    for (;;) {
-      this.ws()
-      const nameStart = this.pos + 1
-      const plain = this.string(true)
-      const name: Span | null = plain ? [nameStart, this.pos - 1] : null
-      this.ws()
-      if (buf[this.pos] !== COLON) throw new RangeError('expected :')
-      this.pos++
-      this.ws()
-      member(name)
-      this.ws()
-      const b = buf[this.pos]
-      this.pos++
-      if (b === CLOSE_BRACE) return
-      if (b !== COMMA) throw new RangeError('expected , or }')
-    }
+    this.nameStart = this.pos + 1
+    const plain = this.string(true)
+    this.nameEnd = this.pos - 1
+    this.ws()
+    if (this.buf[this.pos] !== COLON) throw new RangeError('expected :')
+    this.pos++
+    this.ws()
+    return plain
+  }
+
+  nameStart = 0
+  nameEnd = 0
+
+  nameIs (literal: string): boolean {
+    if (this.nameEnd - this.nameStart !== literal.length) return false
+    for (let i = 0; i < literal.length; i++) if (this.buf[this.nameStart + i] !== literal.charCodeAt(i)) return false
+    return true
+  }
+
+  /** After a member's value: true at the end of the object (consumes `}`), false before the next member (consumes `,`). */
+  endOfMember (): boolean {
+    this.ws()
+    const b = this.buf[this.pos]
+    this.pos++
+    if (b === CLOSE_BRACE) return true
+    if (b !== COMMA) throw new RangeError('expected , or }')
+    return false
+  }
+
+  /** On `{`: consumes it; true when the object is empty (also consumes `}`). */
+  openObject (): boolean {
+    this.pos++
+    this.ws()
+    if (this.buf[this.pos] === CLOSE_BRACE) { this.pos++; return true }
+    return false
   }
 }
 
-function nameIs (buf: Buffer, name: Span | null, literal: string): boolean {
-  if (name === null || name[1] - name[0] !== literal.length) return false
-  for (let i = 0; i < literal.length; i++) if (buf[name[0] + i] !== literal.charCodeAt(i)) return false
-  return true
-}
 
 /**
  * The span of each `records[i].value` (undefined where the record has none), or undefined when the body is not
@@ -129,41 +150,45 @@ function nameIs (buf: Buffer, name: Span | null, literal: string): boolean {
 export function recordValueSpans (body: Buffer): (Span | undefined)[] | undefined {
   const s = new Scanner(body)
   let spans: (Span | undefined)[] | undefined
-  let ok = true
   try {
     s.ws()
     if (body[s.pos] !== OPEN_BRACE) return undefined
-    s.object(name => {
-      if (name === null) { ok = false; s.value(); return }
-      if (!nameIs(body, name, 'records') || body[s.pos] !== OPEN_BRACKET) { s.value(); return }
+    if (s.openObject()) return undefined
+    do {
+      if (!s.memberName()) return undefined
+      if (!s.nameIs('records') || body[s.pos] !== OPEN_BRACKET) { s.value(); continue }
       // Duplicate members: JSON.parse keeps the last one, and so does this.
       const found: (Span | undefined)[] = []
       s.pos++ // [
       s.ws()
-      if (body[s.pos] === CLOSE_BRACKET) { s.pos++; spans = found; return }
-      for (;;) {
-        s.ws()
-        if (body[s.pos] !== OPEN_BRACE) { ok = false; s.value() } else {
-          let value: Span | undefined
-          s.object(member => {
-            if (member === null) { ok = false; s.value(); return }
-            if (nameIs(body, member, 'value')) value = s.value()
-            else s.value()
-          })
-          found.push(value)
-        }
-        s.ws()
-        const b = body[s.pos]
+      if (body[s.pos] === CLOSE_BRACKET) {
         s.pos++
-        if (b === CLOSE_BRACKET) break
-        if (b !== COMMA) throw new RangeError('expected , or ]')
+      } else {
+        for (;;) {
+          s.ws()
+          if (body[s.pos] !== OPEN_BRACE) return undefined
+          let value: Span | undefined
+          if (!s.openObject()) {
+            do {
+              if (!s.memberName()) return undefined
+              const start = s.value()
+              if (s.nameIs('value')) value = [start, s.pos]
+            } while (!s.endOfMember())
+          }
+          found.push(value)
+          s.ws()
+          const b = body[s.pos]
+          s.pos++
+          if (b === CLOSE_BRACKET) break
+          if (b !== COMMA) throw new RangeError('expected , or ]')
+        }
       }
       spans = found
-    })
+    } while (!s.endOfMember())
   } catch {
     return undefined
   }
-  return ok ? spans : undefined
+  return spans
 }
 
 const NULL = Buffer.from('null')
