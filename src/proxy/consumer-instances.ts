@@ -111,7 +111,8 @@ interface Instance {
 
 function intSetting (value: number | string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined
-  const n = typeof value === 'number' ? value : (/^-?\d+$/.test(value.trim()) ? Number(value) : Number.NaN)
+  // typeof checks, not the declared type: the body schema's coercion lets an array like [""] through (issue 7: 500)
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : Number.NaN
   if (!Number.isSafeInteger(n)) throw new KrestError('INVALID_CONSUMER_CONFIG', `Invalid value ${String(value)} for configuration ${name}: Not a number of type INT`)
   return n
 }

@@ -3,7 +3,13 @@ import type { EmbeddedFormat, RecordSerializer } from './types.js'
 
 function encode (data: unknown): Buffer | null {
   if (data === null || data === undefined) return null
-  return Buffer.from(JSON.stringify(data), 'utf8')
+  try {
+    return Buffer.from(JSON.stringify(data), 'utf8')
+  } catch (err) {
+    // data nested too deeply for JSON.stringify (a RangeError) is the client's, not a 500 (issue 7)
+    if (err instanceof RangeError) throw new KrestError('INVALID_DATA', 'The data is nested too deeply to be serialized', { cause: err })
+    throw err
+  }
 }
 
 const serializer: RecordSerializer = {

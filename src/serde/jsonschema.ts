@@ -34,7 +34,13 @@ export function jsonSchemaFormat (registry: SchemaRegistry): EmbeddedFormat {
         const detail = (validate.errors ?? []).slice(0, 5).map((e) => `${e.instancePath === '' ? '/' : e.instancePath} ${e.message ?? 'is invalid'}`).join('; ')
         throw new KrestError('INVALID_DATA', `The ${what} does not conform to JSON schema ${schemaId}: ${detail}`)
       }
-      return Buffer.from(JSON.stringify(data), 'utf8')
+      try {
+        return Buffer.from(JSON.stringify(data), 'utf8')
+      } catch (err) {
+        // valid against a recursive schema, yet too deep for JSON.stringify (issue 7: 500 at ~4000 levels)
+        if (err instanceof RangeError) throw new KrestError('INVALID_DATA', `The ${what} is nested too deeply to be serialized`, { cause: err })
+        throw err
+      }
     },
     decode (payload) {
       return JSON.parse(payload.toString('utf8')) as unknown

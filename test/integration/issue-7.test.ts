@@ -167,6 +167,33 @@ describe('issue 7 regressions', () => {
     expect(ok.status).toBe(200)
   })
 
+  it('creating a consumer with "fetch.min.bytes": [""] answers 422/42204, not 500 (value.trim is not a function)', async () => {
+    const r = await h.call('POST', '/consumers/array-config', { raw: '{"name":"x","format":"binary","fetch.min.bytes":[""]}', headers: { 'content-type': V2 } })
+    expect(r.status).toBe(422)
+    expectErrorBody(r.body, 42204)
+  })
+
+  it('a binary produce whose value is a deeply nested array answers 400, not 500 (the error message stringified the value)', async () => {
+    const deep = '['.repeat(5000) + ']'.repeat(5000)
+    const r = await h.call('POST', '/topics/deep-binary/partitions/0', { raw: `{"records":[{"value":${deep}}]}`, headers: { 'content-type': BINARY } })
+    expect(r.status).toBe(400)
+    expectErrorBody(r.body, 400)
+    expect((r.body as { message: string }).message.length).toBeLessThan(200)
+    const cid = h.gateway.store.clusterId
+    const v3 = await h.call('POST', `/v3/clusters/${cid}/topics/deep-binary/records`, { raw: `{"value":{"type":"STRING","data":${deep}}}`, headers: { 'content-type': 'application/json' } })
+    expect(v3.status).toBe(400)
+  })
+
+  it('jsonschema produce of values valid against a recursive schema but thousands of levels deep never answers 500', async () => {
+    const schema = JSON.stringify({ type: 'array', items: { $ref: '#' } })
+    for (const depth of [2000, 3000, 4000, 4113, 5000, 6000, 8000, 12000]) {
+      const r = await h.call('POST', '/topics/deep-js-range', { raw: `{"value_schema":${JSON.stringify(schema)},"records":[{"value":${'['.repeat(depth)}${']'.repeat(depth)}}]}`, headers: { 'content-type': 'application/vnd.kafka.jsonschema.v2+json' } })
+      expect(r.status, `depth ${depth}`).toBeLessThan(500)
+      const j = await h.call('POST', '/topics/deep-json-range', { raw: `{"records":[{"value":${'['.repeat(depth)}${']'.repeat(depth)}}]}`, headers: { 'content-type': 'application/vnd.kafka.json.v2+json' } })
+      expect(j.status, `json depth ${depth}`).toBeLessThan(500)
+    }
+  })
+
   it('a 200-character topic name in the path is served, not refused with 414 by fastify\'s 100-character parameter limit', async () => {
     const name = 't'.repeat(200)
     const p = await h.call('POST', `/topics/${name}`, { body: { records: [{ value: b64('x') }] }, headers: { 'content-type': BINARY } })

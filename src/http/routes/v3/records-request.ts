@@ -17,7 +17,7 @@ import { RegistryError } from '../../../registry/errors.js'
 import type { SchemaRegistry } from '../../../registry/registry.js'
 import type { SchemaType } from '../../../registry/types.js'
 import { parseAvro } from '../../../registry/avro.js'
-import { decodeBase64 } from '../../../serde/binary.js'
+import { decodeBase64, preview } from '../../../serde/binary.js'
 import type { FormatRegistry } from '../../../serde/registry.js'
 import type { RecordSerializer } from '../../../serde/types.js'
 import { KrestError, isKrestError } from '../../../util/errors.js'
@@ -285,7 +285,7 @@ export class RecordEncoder {
         return { bytes, report: { type: 'JSON', size: bytes?.length ?? 0 } }
       }
       case 'STRING': {
-        if (d.data !== null && typeof d.data !== 'string') throw new KrestError('INVALID_DATA', `${what}: data=${JSON.stringify(d.data)} is not a string.`)
+        if (d.data !== null && typeof d.data !== 'string') throw new KrestError('INVALID_DATA', `${what}: data=${preview(d.data)} is not a string.`)
         const bytes = d.data === null ? null : Buffer.from(d.data, 'utf8')
         return { bytes, report: { type: 'STRING', size: bytes?.length ?? 0 } }
       }
