@@ -13,18 +13,6 @@ import type { EmbeddedStore, StoreConfigEntry } from './store.js'
 import type { GroupConsumers } from './group-consumer.js'
 import { recordBatchOverhead, singleRecordBatchSize } from './record-size.js'
 
-/**
- * Longest topic name the storage engine can hold today: its metadata file `<name>.json.tmp` must fit in a 255-byte
- * file name, so 247..249-character names (valid in Kafka) failed with a 500 STORAGE_ERROR (issue 7). They get
- * 422 INVALID_TOPIC_NAME until the storage engine stores them.
- */
-const MAX_STORABLE_TOPIC_NAME = 246
-
-function checkStorableTopicName (name: string): void {
-  validateTopicName(name)
-  if (name.length > MAX_STORABLE_TOPIC_NAME) throw new KrestError('INVALID_TOPIC_NAME', `Topic name is longer than ${MAX_STORABLE_TOPIC_NAME} characters, the longest krest can store.`)
-}
-
 export interface KeyPartitioner {
   partition(topic: string, key: Buffer | null, numPartitions: number): number
 }
@@ -250,7 +238,7 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
         // Yield first, so the entry below is in the map before the finally that removes it can run.
         await Promise.resolve()
         try {
-          checkStorableTopicName(topic)
+          validateTopicName(topic)
           await this.checkPartitionBudget(this.options.defaultPartitions)
           const created = await this.store.createTopic(topic, { partitions: this.options.defaultPartitions })
           await this.topicsChanged()
@@ -304,7 +292,7 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
       throw new KrestError('INVALID_REPLICATION_FACTOR', `Replication factor: ${replicationFactor} larger than available brokers: 1.`)
     }
     const configs = spec.configs ?? {}
-    checkStorableTopicName(name)
+    validateTopicName(name)
     if (Number.isInteger(partitions) && partitions > 0) await this.checkPartitionBudget(partitions)
     if (options.validateOnly === true) {
       if (await this.store.hasTopic(name)) throw new KrestError('TOPIC_ALREADY_EXISTS', `Topic '${name}' already exists.`)

@@ -1,7 +1,8 @@
 /** Small crash-safety helpers around node:fs. */
 import { open, rename, readFile, unlink, writeFile } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { dirname, join } from 'node:path'
 import { KrestError } from '../util/errors.js'
 
 /** fsync a directory so that creates, renames and unlinks in it are durable. */
@@ -14,9 +15,13 @@ export async function fsyncDir (dir: string): Promise<void> {
   }
 }
 
-/** Replaces `path` atomically and durably: write `<path>.tmp`, fsync it, rename over `path`, fsync the directory. */
+/**
+ * Replaces `path` atomically and durably: write a temporary file beside it, fsync it, rename over `path`, fsync the
+ * directory. The temporary name is short (`.<random>.tmp`) so that a name already near the file system's 255-byte
+ * limit (a 249-character topic's `<name>.json`) still has room; start-up removes leftover `*.tmp` files.
+ */
 export async function writeFileAtomic (path: string, data: string | Buffer): Promise<void> {
-  const tmp = `${path}.tmp`
+  const tmp = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`)
   const fd = await open(tmp, 'w')
   try {
     await fd.writeFile(data)

@@ -50,6 +50,18 @@ describe('LogStore', () => {
     await expect(store.deleteTopic('orders')).rejects.toSatisfy(e => isKrestError(e, 'TOPIC_NOT_FOUND'))
   })
 
+  it('stores a 249-character topic (its metadata file name is 254 bytes) across restarts and config changes', async () => {
+    const name = 'n'.repeat(249)
+    await store.createTopic(name, { partitions: 2 })
+    await store.alterTopicConfigs(name, { 'retention.ms': '1000' })
+    await store.partition(name, 1).append([{ key: null, value: Buffer.from('x') }])
+    await store.close()
+    store = await LogStore.open({ dataDir: dir, retentionCheckIntervalMs: 0 })
+    expect(store.describeTopic(name)).toMatchObject({ partitions: 2, overrides: { 'retention.ms': '1000' } })
+    expect(store.partition(name, 1).highWatermark).toBe(1)
+    expect((await readdir(join(dir, '.topics'))).filter(f => f.endsWith('.tmp'))).toEqual([])
+  })
+
   it('refuses topics that collide on . and _', async () => {
     await store.createTopic('a.b', { partitions: 1 })
     await expect(store.createTopic('a_b', { partitions: 1 })).rejects.toSatisfy(e => isKrestError(e, 'INVALID_TOPIC_NAME'))
