@@ -164,7 +164,7 @@ describe('the server survives kill -9 under load', () => {
     const { dir, cleanup } = await makeTmpDir('krest-server-crash-')
     const state: State = { records: new Map(), commits: new Map(), schemas: new Map() }
     try {
-      let server = await startServerProcess(dir, { KREST_NUM_PARTITIONS: String(PARTITIONS), KREST_LOG_SEGMENT_BYTES: '65536' })
+      let server = await startServerProcess(['--data-dir', dir], { KREST_NUM_PARTITIONS: String(PARTITIONS), KREST_LOG_SEGMENT_BYTES: '65536' })
       expect((await call(server.url, 'POST', `/topics/${TOPIC}`, { records: [{ value: 'AA==' }] }, BINARY)).status).toBe(200)
       for (let round = 0; round < ROUNDS; round++) {
         const stop = { stopped: false }
@@ -175,7 +175,7 @@ describe('the server survives kill -9 under load', () => {
         stop.stopped = true
         await running
         if (round % 2 === 1) await addGarbageTails(dir)
-        server = await startServerProcess(dir, { KREST_NUM_PARTITIONS: String(PARTITIONS), KREST_LOG_SEGMENT_BYTES: '65536' })
+        server = await startServerProcess(['--data-dir', dir], { KREST_NUM_PARTITIONS: String(PARTITIONS), KREST_LOG_SEGMENT_BYTES: '65536' })
         await verify(server.url, state, round)
       }
       console.log(`server crash suite: ${ROUNDS} kills, ${state.records.size} acknowledged records verified, ${state.commits.size} partitions' commits, ${state.schemas.size} schema versions`)

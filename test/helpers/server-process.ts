@@ -11,12 +11,16 @@ export interface ServerProcess {
   output: () => string
 }
 
-/** Starts `krest serve --data-dir <dataDir>` on 127.0.0.1, a free port, and resolves once it logs "krest listening". */
-export async function startServerProcess (dataDir: string, env: Record<string, string> = {}, args: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--data-dir', dataDir, ...args], {
-    env: { ...process.env, KREST_HOST: '127.0.0.1', KREST_PORT: '0', KREST_SCHEMA_REGISTRY_PORT: '-1', KREST_LOG_LEVEL: 'info', ...env },
+/**
+ * Starts `krest serve <args>` on 127.0.0.1, a free port, without the second registry listener, and resolves once it
+ * logs "krest listening" (rejects if it exits first). `onSpawn` sees the child at once, e.g. to kill it after a test.
+ */
+export async function startServerProcess (args: string[], env: Record<string, string> = {}, onSpawn?: (child: ChildProcess) => void): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', ...args], {
+    env: { ...process.env, KREST_SCHEMA_REGISTRY_PORT: '-1', KREST_HOST: '127.0.0.1', KREST_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  onSpawn?.(child)
   let out = ''
   const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>(resolve => {
     child.on('exit', (code, signal) => { resolve({ code, signal }) })

@@ -8,15 +8,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { request } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
+import { startServerProcess, type ServerProcess } from '../helpers/server-process.js'
 
 const MAIN = join(import.meta.dirname, '../../src/cli/main.ts')
 
-interface Server {
-  child: ChildProcess
-  url: string
-  exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
-  output: () => string
-}
+type Server = ServerProcess
 
 const children: ChildProcess[] = []
 const dirs: string[] = []
@@ -40,32 +36,9 @@ async function tempDir (): Promise<string> {
   return d
 }
 
-/** Starts `krest serve` and resolves with its URL once it logs "krest listening". */
+/** Starts `krest serve` and resolves with its URL once it logs "krest listening"; the child is killed after the test. */
 async function serve (args: string[], env: Record<string, string>): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', ...args], {
-    env: { ...process.env, KREST_SCHEMA_REGISTRY_PORT: '-1', KREST_HOST: '127.0.0.1', KREST_PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  children.push(child)
-  let out = ''
-  const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>(resolve => {
-    child.on('exit', (code, signal) => { resolve({ code, signal }) })
-  })
-  const url = await new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer): void => {
-      out += chunk.toString()
-      for (const line of out.split('\n')) {
-        if (!line.includes('krest listening')) continue
-        try {
-          resolve((JSON.parse(line) as { url: string }).url)
-        } catch { /* partial line */ }
-      }
-    }
-    child.stdout?.on('data', onData)
-    child.stderr?.on('data', (chunk: Buffer) => { out += chunk.toString() })
-    void exited.then(e => { reject(new Error(`krest exited early (${e.code ?? e.signal}): ${out}`)) })
-  })
-  return { child, url, exited, output: () => out }
+  return await startServerProcess(args, env, child => { children.push(child) })
 }
 
 async function call (url: string, method: string, path: string, body?: unknown, contentType = 'application/vnd.kafka.binary.v2+json'): Promise<{ status: number, body: unknown }> {
