@@ -20,6 +20,7 @@ import Fastify from 'fastify'
 import { Pool } from 'undici'
 import { resolveConfig } from '../src/config/load.js'
 import { startGateway } from '../src/gateway.js'
+import { answerDriver, withChildCpu } from './lib/server-child.js'
 
 const SELF = fileURLToPath(import.meta.url)
 const BINARY = 'application/vnd.kafka.binary.v2+json'
@@ -27,7 +28,6 @@ const JSON_V2 = 'application/vnd.kafka.json.v2+json'
 const V2 = 'application/vnd.kafka.v2+json'
 
 interface Ready { port: number, baselinePort: number, records: number, stringifyRecordsPerSec: { binary: number, json: number } }
-interface CpuMessage { type: 'cpu', user: number, system: number, wall: number }
 
 function jsonValue (i: number): { id: number, name: string, payload: string } {
   return { id: i, name: `user-${i % 1000}`, payload: 'x'.repeat(60) }
@@ -86,22 +86,10 @@ async function server (): Promise<void> {
     records: total,
     stringifyRecordsPerSec: { binary: stringifyRate(prebuilt.binary), json: stringifyRate(prebuilt.json) },
   }
-  let mark = { cpu: process.cpuUsage(), wall: performance.now() }
-  process.on('message', (msg: unknown) => {
-    if (msg === 'cpu-start') {
-      mark = { cpu: process.cpuUsage(), wall: performance.now() }
-    } else if (msg === 'cpu-stop') {
-      const cpu = process.cpuUsage(mark.cpu)
-      const reply: CpuMessage = { type: 'cpu', user: cpu.user / 1000, system: cpu.system / 1000, wall: performance.now() - mark.wall }
-      process.send?.(reply)
-    } else if (msg === 'stop') {
-      void (async () => {
-        await baseline.close()
-        await gateway.close()
-        await rm(dataDir, { recursive: true, force: true })
-        process.exit(0)
-      })()
-    }
+  answerDriver(async () => {
+    await baseline.close()
+    await gateway.close()
+    await rm(dataDir, { recursive: true, force: true })
   })
   process.send?.(ready)
 }
@@ -184,15 +172,7 @@ async function main (): Promise<void> {
     child.once('message', m => { resolve(m as Ready) })
     child.once('exit', code => { reject(new Error(`server exited with ${code}`)) })
   })
-  const cpu = async <T>(during: () => Promise<T>): Promise<{ result: T, cpuPct: number }> => {
-    child.send('cpu-start')
-    const result = await during()
-    const usage = await new Promise<CpuMessage>(resolve => {
-      child.once('message', m => { resolve(m as CpuMessage) })
-      child.send('cpu-stop')
-    })
-    return { result, cpuPct: 100 * (usage.user + usage.system) / usage.wall }
-  }
+  const cpu = <T>(during: () => Promise<T>): Promise<{ result: T, cpuPct: number }> => withChildCpu(child, during)
   const pool = new Pool(`http://127.0.0.1:${ready.port}`, { connections: 8 })
   const basePool = new Pool(`http://127.0.0.1:${ready.baselinePort}`, { connections: 2 })
   const out: string[] = []

@@ -22,6 +22,7 @@ import Fastify from 'fastify'
 import { resolveConfig } from '../src/config/load.js'
 import { startGateway } from '../src/gateway.js'
 import { KAFKA_MEDIA_TYPE } from '../src/http/media-types.js'
+import { answerDriver, withChildCpu } from './lib/server-child.js'
 
 const SELF = fileURLToPath(import.meta.url)
 /** BENCH_FORMAT=json (default: values are JSON objects) or binary (values are base64 of the same JSON bytes). */
@@ -29,7 +30,6 @@ const FORMAT = process.env.BENCH_FORMAT === 'binary' ? 'binary' : 'json'
 const CONTENT_TYPE = `application/vnd.kafka.${FORMAT}.v2+json`
 
 interface Ports { baseline: number, krest: number }
-interface CpuMessage { type: 'cpu', user: number, system: number, wall: number }
 
 // ---- server child -------------------------------------------------------------------------------------------
 
@@ -49,22 +49,10 @@ async function server (): Promise<void> {
     baseline: (baseline.server.address() as { port: number }).port,
     krest: gateway.port,
   }
-  let mark = { cpu: process.cpuUsage(), wall: performance.now() }
-  process.on('message', (msg: unknown) => {
-    if (msg === 'cpu-start') {
-      mark = { cpu: process.cpuUsage(), wall: performance.now() }
-    } else if (msg === 'cpu-stop') {
-      const cpu = process.cpuUsage(mark.cpu)
-      const reply: CpuMessage = { type: 'cpu', user: cpu.user / 1000, system: cpu.system / 1000, wall: performance.now() - mark.wall }
-      process.send?.(reply)
-    } else if (msg === 'stop') {
-      void (async () => {
-        await baseline.close()
-        await gateway.close()
-        await rm(dataDir, { recursive: true, force: true })
-        process.exit(0)
-      })()
-    }
+  answerDriver(async () => {
+    await baseline.close()
+    await gateway.close()
+    await rm(dataDir, { recursive: true, force: true })
   })
   process.send?.(ports)
 }
@@ -98,15 +86,7 @@ async function main (): Promise<void> {
     child.once('message', m => { resolve(m as Ports) })
     child.once('exit', code => { reject(new Error(`server exited with ${code}`)) })
   })
-  const cpu = async (during: () => Promise<CannonResult>): Promise<{ result: CannonResult, cpuPct: number }> => {
-    child.send('cpu-start')
-    const result = await during()
-    const usage = await new Promise<CpuMessage>(resolve => {
-      child.once('message', m => { resolve(m as CpuMessage) })
-      child.send('cpu-stop')
-    })
-    return { result, cpuPct: 100 * (usage.user + usage.system) / usage.wall }
-  }
+  const cpu = (during: () => Promise<CannonResult>): Promise<{ result: CannonResult, cpuPct: number }> => withChildCpu(child, during)
 
   const out: string[] = []
   out.push(`HTTP produce benchmark (${FORMAT} format, ~90-byte values): ${connections} connections, ${duration} s per run, median of ${runs} runs; ` +

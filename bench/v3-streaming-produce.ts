@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url'
 import { Client } from 'undici'
 import { resolveConfig } from '../src/config/load.js'
 import { startGateway } from '../src/gateway.js'
+import { answerDriver, withChildCpu } from './lib/server-child.js'
 
 const SELF = fileURLToPath(import.meta.url)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
@@ -33,7 +34,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3)
 const V2_BATCH = 1000
 
 interface Ready { port: number, clusterId: string }
-interface CpuMessage { type: 'cpu', user: number, system: number, wall: number }
 
 // ---- server child -------------------------------------------------------------------------------------------
 
@@ -43,21 +43,9 @@ async function server (): Promise<void> {
   const config = resolveConfig({ env: process.env, overrides: overrides as never })
   const gateway = await startGateway(config)
   await gateway.store.createTopic('bench', { partitions: 1 })
-  let mark = { cpu: process.cpuUsage(), wall: performance.now() }
-  process.on('message', (msg: unknown) => {
-    if (msg === 'cpu-start') {
-      mark = { cpu: process.cpuUsage(), wall: performance.now() }
-    } else if (msg === 'cpu-stop') {
-      const cpu = process.cpuUsage(mark.cpu)
-      const reply: CpuMessage = { type: 'cpu', user: cpu.user / 1000, system: cpu.system / 1000, wall: performance.now() - mark.wall }
-      process.send?.(reply)
-    } else if (msg === 'stop') {
-      void (async () => {
-        await gateway.close()
-        await rm(dataDir, { recursive: true, force: true })
-        process.exit(0)
-      })()
-    }
+  answerDriver(async () => {
+    await gateway.close()
+    await rm(dataDir, { recursive: true, force: true })
   })
   const ready: Ready = { port: gateway.port, clusterId: gateway.backend.metadata.clusterId }
   process.send?.(ready)
@@ -157,17 +145,12 @@ async function main (): Promise<void> {
   })
   const origin = `http://127.0.0.1:${ready.port}`
   const withCpu = async (during: () => Promise<number>): Promise<{ rate: number, cpuPct: number, driverPct: number }> => {
-    child.send('cpu-start')
     const mine = process.cpuUsage()
     const wall = performance.now()
-    const rate = await during()
+    const { result: rate, cpuPct } = await withChildCpu(child, during)
     const used = process.cpuUsage(mine)
     const driverPct = 100 * (used.user + used.system) / 1000 / (performance.now() - wall)
-    const usage = await new Promise<CpuMessage>(resolve => {
-      child.once('message', m => { resolve(m as CpuMessage) })
-      child.send('cpu-stop')
-    })
-    return { rate, cpuPct: 100 * (usage.user + usage.system) / usage.wall, driverPct }
+    return { rate, cpuPct, driverPct }
   }
 
   console.log(`v3 streaming produce vs v2 batched produce (${V2_BATCH} records/request), ~100-byte JSON values, one partition; ` +

@@ -1,0 +1,32 @@
+import type { ChildProcess } from 'node:child_process'
+/**
+ * The server side of a benchmark that runs its server in a child process (pinned to its own core): answers the
+ * driver's 'cpu-start' / 'cpu-stop' messages with the child's CPU time, and 'stop' by running `stop` and exiting.
+ */
+export interface CpuMessage { type: 'cpu', user: number, system: number, wall: number }
+
+export function answerDriver (stop: () => Promise<void>): void {
+  let mark = { cpu: process.cpuUsage(), wall: performance.now() }
+  process.on('message', (msg: unknown) => {
+    if (msg === 'cpu-start') {
+      mark = { cpu: process.cpuUsage(), wall: performance.now() }
+    } else if (msg === 'cpu-stop') {
+      const cpu = process.cpuUsage(mark.cpu)
+      const reply: CpuMessage = { type: 'cpu', user: cpu.user / 1000, system: cpu.system / 1000, wall: performance.now() - mark.wall }
+      process.send?.(reply)
+    } else if (msg === 'stop') {
+      void stop().then(() => process.exit(0))
+    }
+  })
+}
+
+/** Driver side: runs `during` and returns its result with the server child's CPU use meanwhile, in percent of one core. */
+export async function withChildCpu<T> (child: ChildProcess, during: () => Promise<T>): Promise<{ result: T, cpuPct: number }> {
+  child.send('cpu-start')
+  const result = await during()
+  const usage = await new Promise<CpuMessage>(resolve => {
+    child.once('message', m => { resolve(m as CpuMessage) })
+    child.send('cpu-stop')
+  })
+  return { result, cpuPct: 100 * (usage.user + usage.system) / usage.wall }
+}
