@@ -10,8 +10,6 @@
  * pre-built array of objects (fastify serialization, no storage, no groups), and `JSON.stringify` of that array
  * (performance.md L10). Records are ~100 B values with 8 B keys. Medians of BENCH_RUNS runs after a warm-up.
  */
-import { spawn, spawnSync } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -20,7 +18,7 @@ import Fastify from 'fastify'
 import { Pool } from 'undici'
 import { resolveConfig } from '../src/config/load.js'
 import { startGateway } from '../src/gateway.js'
-import { answerDriver, withChildCpu } from './lib/server-child.js'
+import { answerDriver, startServerChild, withChildCpu } from './lib/server-child.js'
 
 const SELF = fileURLToPath(import.meta.url)
 const BINARY = 'application/vnd.kafka.binary.v2+json'
@@ -163,15 +161,8 @@ async function main (): Promise<void> {
   const runs = Number(process.env.BENCH_RUNS ?? 3)
   const maxBytes = Number(process.env.BENCH_MAX_BYTES ?? 1024 * 1024)
   const wakeups = Number(process.env.BENCH_WAKEUPS ?? 500)
-  const pin = spawnSync('taskset', ['-c', '1', 'true']).status === 0
-  const cmd = pin ? 'taskset' : process.execPath
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(a => a !== '')
-  const args = [...(pin ? ['-c', '1', process.execPath] : []), ...nodeArgs, '--import', 'tsx', SELF, 'server']
-  const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: process.env })
-  const ready = await new Promise<Ready>((resolve, reject) => {
-    child.once('message', m => { resolve(m as Ready) })
-    child.once('exit', code => { reject(new Error(`server exited with ${code}`)) })
-  })
+  // BENCH_NODE_ARGS: extra node flags for the server (e.g. --cpu-prof to profile it).
+  const { child, ready: ready, pinned: pin } = await startServerChild<Ready>(SELF)
   const cpu = <T>(during: () => Promise<T>): Promise<{ result: T, cpuPct: number }> => withChildCpu(child, during)
   const pool = new Pool(`http://127.0.0.1:${ready.port}`, { connections: 8 })
   const basePool = new Pool(`http://127.0.0.1:${ready.baselinePort}`, { connections: 2 })

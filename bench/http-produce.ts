@@ -10,8 +10,6 @@
  * baseline (medians of BENCH_RUNS runs after a warm-up), plus server CPU use. The flush policy is krest's default
  * (fsync before acknowledging) unless KREST_LOG_FLUSH_INTERVAL_MS says otherwise.
  */
-import { spawn, spawnSync } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -22,7 +20,7 @@ import Fastify from 'fastify'
 import { resolveConfig } from '../src/config/load.js'
 import { startGateway } from '../src/gateway.js'
 import { KAFKA_MEDIA_TYPE } from '../src/http/media-types.js'
-import { answerDriver, withChildCpu } from './lib/server-child.js'
+import { answerDriver, startServerChild, withChildCpu } from './lib/server-child.js'
 
 const SELF = fileURLToPath(import.meta.url)
 /** BENCH_FORMAT=json (default: values are JSON objects) or binary (values are base64 of the same JSON bytes). */
@@ -76,16 +74,8 @@ async function main (): Promise<void> {
   const duration = Number(process.env.BENCH_DURATION ?? 5)
   const runs = Number(process.env.BENCH_RUNS ?? 3)
   const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
-  const pin = spawnSync('taskset', ['-c', '1', 'true']).status === 0
-  const cmd = pin ? 'taskset' : process.execPath
   // BENCH_NODE_ARGS: extra node flags for the server (e.g. --cpu-prof to profile it).
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(a => a !== '')
-  const args = [...(pin ? ['-c', '1', process.execPath] : []), ...nodeArgs, '--import', 'tsx', SELF, 'server']
-  const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: process.env })
-  const ports = await new Promise<Ports>((resolve, reject) => {
-    child.once('message', m => { resolve(m as Ports) })
-    child.once('exit', code => { reject(new Error(`server exited with ${code}`)) })
-  })
+  const { child, ready: ports, pinned: pin } = await startServerChild<Ports>(SELF)
   const cpu = (during: () => Promise<CannonResult>): Promise<{ result: CannonResult, cpuPct: number }> => withChildCpu(child, during)
 
   const out: string[] = []

@@ -16,8 +16,6 @@
  *
  * The flush policy is krest's default (fsync before acknowledging) unless KREST_LOG_FLUSH_INTERVAL_MS says otherwise.
  */
-import { spawn, spawnSync } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -26,7 +24,7 @@ import { fileURLToPath } from 'node:url'
 import { Client } from 'undici'
 import { resolveConfig } from '../src/config/load.js'
 import { startGateway } from '../src/gateway.js'
-import { answerDriver, withChildCpu } from './lib/server-child.js'
+import { answerDriver, startServerChild, withChildCpu } from './lib/server-child.js'
 
 const SELF = fileURLToPath(import.meta.url)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
@@ -134,15 +132,8 @@ async function runV3 (origin: string, clusterId: string, connections: number, se
 }
 
 async function main (): Promise<void> {
-  const pin = spawnSync('taskset', ['-c', '1', 'true']).status === 0
-  const cmd = pin ? 'taskset' : process.execPath
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(a => a !== '')
-  const args = [...(pin ? ['-c', '1', process.execPath] : []), ...nodeArgs, '--import', 'tsx', SELF, 'server']
-  const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: process.env })
-  const ready = await new Promise<Ready>((resolve, reject) => {
-    child.once('message', m => { resolve(m as Ready) })
-    child.once('exit', code => { reject(new Error(`server exited with ${code}`)) })
-  })
+  // BENCH_NODE_ARGS: extra node flags for the server (e.g. --cpu-prof to profile it).
+  const { child, ready: ready, pinned: pin } = await startServerChild<Ready>(SELF)
   const origin = `http://127.0.0.1:${ready.port}`
   const withCpu = async (during: () => Promise<number>): Promise<{ rate: number, cpuPct: number, driverPct: number }> => {
     const mine = process.cpuUsage()

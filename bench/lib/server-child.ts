@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 /**
  * The server side of a benchmark that runs its server in a child process (pinned to its own core): answers the
  * driver's 'cpu-start' / 'cpu-stop' messages with the child's CPU time, and 'stop' by running `stop` and exiting.
@@ -29,4 +29,21 @@ export async function withChildCpu<T> (child: ChildProcess, during: () => Promis
     child.send('cpu-stop')
   })
   return { result, cpuPct: 100 * (usage.user + usage.system) / usage.wall }
+}
+
+/**
+ * Driver side: starts `<script> server` in a child pinned to core 1 (when taskset exists), with BENCH_NODE_ARGS as
+ * extra node flags (e.g. --cpu-prof), and resolves with the first message it sends (its ready report).
+ */
+export async function startServerChild<Ready> (script: string): Promise<{ child: ChildProcess, ready: Ready, pinned: boolean }> {
+  const pinned = spawnSync('taskset', ['-c', '1', 'true']).status === 0
+  const cmd = pinned ? 'taskset' : process.execPath
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(a => a !== '')
+  const args = [...(pinned ? ['-c', '1', process.execPath] : []), ...nodeArgs, '--import', 'tsx', script, 'server']
+  const child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: process.env })
+  const ready = await new Promise<Ready>((resolve, reject) => {
+    child.once('message', m => { resolve(m as Ready) })
+    child.once('exit', code => { reject(new Error(`server exited with ${code}`)) })
+  })
+  return { child, ready, pinned }
 }
