@@ -2,12 +2,20 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ConcatenatedJsonSplitter, JsonStreamError } from '../../../src/util/json-stream.js'
 
+/** The text of each value a sink is given. */
+function texts (out: string[]): (buf: Buffer, bounds: number[]) => void {
+  return (buf, bounds) => {
+    expect(bounds.length % 2).toBe(0)
+    for (let k = 0; k < bounds.length; k += 2) out.push(buf.toString('utf8', bounds[k], bounds[k + 1]))
+  }
+}
+
 function split (chunks: Buffer[], maxValueBytes = 1 << 20): unknown[] {
   const s = new ConcatenatedJsonSplitter({ maxValueBytes })
-  const out: unknown[] = []
-  for (const c of chunks) s.push(c, t => out.push(JSON.parse(t)))
-  s.end(t => out.push(JSON.parse(t)))
-  return out
+  const out: string[] = []
+  for (const c of chunks) s.push(c, texts(out))
+  s.end(texts(out))
+  return out.map(t => JSON.parse(t) as unknown)
 }
 
 function cut (buf: Buffer, points: number[]): Buffer[] {
@@ -43,7 +51,37 @@ describe('ConcatenatedJsonSplitter', () => {
     expect(() => split([Buffer.from('{"a":1} {"b":')])).toThrow(/end-of-input/)
     const s = new ConcatenatedJsonSplitter({ maxValueBytes: 10 })
     const got: string[] = []
-    expect(() => { s.push(Buffer.from('{"a":1}{"b":"0123'), t => got.push(t)); s.push(Buffer.from('456789"}'), t => got.push(t)) }).toThrow(/larger than the limit/)
+    expect(() => { s.push(Buffer.from('{"a":1}{"b":"0123'), texts(got)); s.push(Buffer.from('456789"}'), texts(got)) }).toThrow(/larger than the limit/)
     expect(got).toEqual(['{"a":1}'])
+    // values before a problem in the same chunk are still reported
+    const t = new ConcatenatedJsonSplitter({ maxValueBytes: 100 })
+    const before: string[] = []
+    expect(() => { t.push(Buffer.from('{"a":1} [2]"x" }'), texts(before)) }).toThrow(JsonStreamError)
+    expect(before).toEqual(['{"a":1}', '[2]', '"x"'])
+    expect(() => { t.push(Buffer.from('{}'), texts(before)) }).toThrow(JsonStreamError)
+  })
+
+  it('reports the values of a chunk together, a value carried over from earlier chunks first and on its own', () => {
+    const s = new ConcatenatedJsonSplitter({ maxValueBytes: 1000 })
+    const calls: Array<{ text: string, values: number }> = []
+    const sink = (buf: Buffer, bounds: number[]): void => { calls.push({ text: buf.toString('utf8', bounds[0], bounds[bounds.length - 1]), values: bounds.length / 2 }) }
+    s.push(Buffer.from('{"a":"x\\'), sink)
+    s.push(Buffer.from('\\"}{"b":2}\n{"c":3} 12'), sink)
+    s.push(Buffer.from('3 '), sink)
+    s.end(sink)
+    expect(calls).toEqual([
+      { text: '{"a":"x\\\\"}', values: 1 },
+      { text: '{"b":2}\n{"c":3}', values: 2 },
+      { text: '123', values: 1 },
+    ])
+  })
+
+  it('keeps an escape that ends a chunk', () => {
+    const text = '{"a":"q\\"}"}' + '"\\\\\\""' + '{"b":"\\\\"}'
+    const buf = Buffer.from(text)
+    const expected = [{ a: 'q"}' }, '\\"', { b: '\\' }]
+    for (let i = 0; i <= buf.length; i++) {
+      for (let j = i; j <= buf.length; j++) expect(split([buf.subarray(0, i), buf.subarray(i, j), buf.subarray(j)])).toEqual(expected)
+    }
   })
 })
