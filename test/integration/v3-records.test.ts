@@ -250,6 +250,23 @@ describe('v3 produce: streaming', () => {
     expect(await stored(harness, 's2')).toHaveLength(4)
   })
 
+  it('answers records that share a chunk with a malformed or non-ASCII one exactly as if each came alone', async () => {
+    const { harness, base } = await setup()
+    await harness.call('POST', `${base}/topics`, { body: { topic_name: 's3', partitions_count: 1 }, headers: JSON_CT })
+    const path = `${base}/topics/s3/records`
+    const rec = (data: unknown): string => JSON.stringify({ value: { type: 'JSON', data } })
+    // one chunk: good records, a non-ASCII one, a bad field, then malformed JSON and records after it (never answered)
+    const chunk = rec(0) + '\n' + rec('héllo €') + rec({ a: [1, 2] }) + ' {"nope": 1}' + rec(1) + '{"value": {"type": "JSON", "data": tru}}' + rec(2) + rec(3)
+    const { status, reports } = await produceStream(harness, path, [chunk])
+    expect(status).toBe(200)
+    expect(reports.map(r => r.error_code)).toEqual([200, 200, 200, 400, 200, 400])
+    expect(reports[4]?.offset).toBe(3)
+    expect(reports[5]?.message).toMatch(/Error processing JSON/)
+    const values = (await stored(harness, 's3')).map(r => JSON.parse(r.value?.toString('utf8') ?? 'null') as unknown)
+    expect(values).toEqual([0, 'héllo €', { a: [1, 2] }, 1])
+    expect(reports[1]?.value).toEqual({ type: 'JSON', size: Buffer.byteLength(JSON.stringify('héllo €')) })
+  })
+
   it('several records in a Content-Length body are answered as a stream; constraint errors read "Error: 422xx"', async () => {
     const { harness, base } = await setup()
     const res = await harness.call('POST', `${base}/topics/cl/records`, {
