@@ -131,6 +131,12 @@ async function runV3 (origin: string, clusterId: string, connections: number, se
   return records / ((performance.now() - start) / 1000)
 }
 
+function fmtRuns (xs: Array<{ rate: number, cpuPct: number, driverPct: number }>): string {
+  const rates = xs.map(x => x.rate)
+  return `${Math.round(median(rates)).toLocaleString('en-US')} records/s (runs ${rates.map(x => Math.round(x).toLocaleString('en-US')).join(', ')}; ` +
+    `server CPU ${Math.round(median(xs.map(x => x.cpuPct)))} %, load generator CPU ${Math.round(median(xs.map(x => x.driverPct)))} %)`
+}
+
 async function main (): Promise<void> {
   // BENCH_NODE_ARGS: extra node flags for the server (e.g. --cpu-prof to profile it).
   const { child, ready: ready, pinned: pin } = await startServerChild<Ready>(SELF)
@@ -147,20 +153,22 @@ async function main (): Promise<void> {
   console.log(`v3 streaming produce vs v2 batched produce (${V2_BATCH} records/request), ~100-byte JSON values, one partition; ` +
     `${SECONDS} s per run, median of ${RUNS} runs after a warm-up; server ${pin ? 'pinned to core 1 (driver: run with taskset -c 0)' : 'NOT pinned (taskset missing)'}; ` +
     `flush policy log.flush.interval.ms=${process.env.KREST_LOG_FLUSH_INTERVAL_MS ?? '0 (fsync before ack)'}`)
+  // BENCH_ONLY=v2 or v3: run one side only (to profile it); no ratio is printed then.
+  const only = process.env.BENCH_ONLY
   for (const connections of (process.env.BENCH_CONNECTIONS ?? '1,8').split(',').map(Number)) {
-    await runV2(origin, connections, 1) // warm-up
-    await runV3(origin, ready.clusterId, connections, 1)
+    if (only !== 'v3') await runV2(origin, connections, 1) // warm-up
+    if (only !== 'v2') await runV3(origin, ready.clusterId, connections, 1)
     const v2: Array<{ rate: number, cpuPct: number, driverPct: number }> = []
     const v3: Array<{ rate: number, cpuPct: number, driverPct: number }> = []
     for (let r = 0; r < RUNS; r++) {
-      v2.push(await withCpu(async () => await runV2(origin, connections, SECONDS)))
-      v3.push(await withCpu(async () => await runV3(origin, ready.clusterId, connections, SECONDS)))
+      if (only !== 'v3') v2.push(await withCpu(async () => await runV2(origin, connections, SECONDS)))
+      if (only !== 'v2') v3.push(await withCpu(async () => await runV3(origin, ready.clusterId, connections, SECONDS)))
     }
-    const fmt = (xs: Array<{ rate: number, cpuPct: number, driverPct: number }>): string => {
-      const rates = xs.map(x => x.rate)
-      return `${Math.round(median(rates)).toLocaleString('en-US')} records/s (runs ${rates.map(x => Math.round(x).toLocaleString('en-US')).join(', ')}; ` +
-        `server CPU ${Math.round(median(xs.map(x => x.cpuPct)))} %, load generator CPU ${Math.round(median(xs.map(x => x.driverPct)))} %)`
+    if (only !== undefined) {
+      console.log(`${connections} connection${connections === 1 ? '' : 's'}: ${only} ${fmtRuns(only === 'v2' ? v2 : v3)}`)
+      continue
     }
+    const fmt = fmtRuns
     const ratio = median(v3.map(x => x.rate)) / median(v2.map(x => x.rate))
     console.log(`${connections} connection${connections === 1 ? '' : 's'}:`)
     console.log(`  v2 batched   ${fmt(v2)}`)
