@@ -19,7 +19,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Producer, ProduceOutcome } from '../../../backend/types.js'
 import { KrestError, isKrestError } from '../../../util/errors.js'
-import { ConcatenatedJsonSplitter, JsonStreamError } from '../../../util/json-stream.js'
+import { isAscii } from 'node:buffer'
+import { ConcatenatedJsonSplitter, JsonStreamError, VALUE_STRIDE } from '../../../util/json-stream.js'
 import { mappingFor } from '../../errors.js'
 import { parseRecordRequest, type EncodedRecord, type RecordEncoder, type ReportData } from './records-request.js'
 
@@ -201,7 +202,8 @@ interface Fixed {
 }
 
 /**
- * Records read but not yet taken into a produce step: record k of the group is `buf[bounds[2k], bounds[2k+1])`.
+ * Records read but not yet taken into a produce step, as the splitter reported them: record k of the group is
+ * `buf[bounds[6k], bounds[6k+1])`, with the spans of its key and value data after (see `ValuesSink`).
  * They are kept as bytes, not parsed: a parsed and encoded record waiting in a long read-ahead queue survives
  * garbage collections and gets copied into the old generation, which cost more than all the parsing.
  */
@@ -365,8 +367,8 @@ export class RecordStream {
   /** Records that completed in a chunk of the body: queued as bytes until a produce step takes them. */
   private onValues (buf: Buffer, bounds: number[]): void {
     if (this.inputDone) return
-    const count = bounds.length >> 1
-    const bytes = (bounds[bounds.length - 1] as number) - (bounds[0] as number)
+    const count = bounds.length / VALUE_STRIDE
+    const bytes = (bounds[bounds.length - VALUE_STRIDE + 1] as number) - (bounds[0] as number)
     const expired = this.ctx.now() - this.startedAt > this.ctx.limits.maxDurationMs
     if (expired && this.graceTimer === undefined) {
       this.graceTimer = setTimeout(() => { this.stop() }, this.ctx.limits.gracePeriodMs)
@@ -470,13 +472,14 @@ export class RecordStream {
         this.groupHead++
         continue
       }
-      const count = group.bounds.length >> 1
+      const { buf, bounds } = group
+      const count = bounds.length / VALUE_STRIDE
       const from = group.next
       const to = Math.min(count, from + max - out.length)
       group.next = to
       this.unread -= to - from
       // The bytes from the end of the record before (so that a group's parts add up to what was counted when read).
-      bytes += (group.bounds[2 * to - 1] as number) - (group.bounds[from === 0 ? 0 : 2 * from - 1] as number)
+      bytes += (bounds[VALUE_STRIDE * (to - 1) + 1] as number) - (bounds[from === 0 ? 0 : VALUE_STRIDE * (from - 1) + 1] as number)
       if (to === count) {
         this.groups[this.groupHead] = DONE_GROUP
         this.groupHead++
@@ -485,20 +488,28 @@ export class RecordStream {
         for (let k = from; k < to; k++) out.push({ fixed: EXPIRED })
         continue
       }
-      const all = to - from > 1 ? this.parseAll(group.buf, group.bounds, from, to) : undefined
+      const all = this.parseAll(buf, bounds, from, to)
+      if (all !== undefined) {
+        // ASCII text: the key and value data spans can be stored as they are
+        for (let k = from; k < to; k++) {
+          const at = VALUE_STRIDE * k
+          const keyStart = bounds[at + 2] as number
+          const valueStart = bounds[at + 4] as number
+          out.push(this.prepare(all[k - from],
+            keyStart === -1 ? undefined : buf.subarray(keyStart, bounds[at + 3]),
+            valueStart === -1 ? undefined : buf.subarray(valueStart, bounds[at + 5])))
+        }
+        continue
+      }
       for (let k = from; k < to; k++) {
         let parsed: unknown
-        if (all !== undefined) {
-          parsed = all[k - from]
-        } else {
-          try {
-            parsed = JSON.parse(group.buf.toString(this.encoding, group.bounds[2 * k], group.bounds[2 * k + 1]))
-          } catch (err) {
-            // Confluent: a JSON parse error loses the parser; one error report, then the stream ends.
-            out.push({ fixed: { status: 400, body: { error_code: 400, message: `Error processing JSON: ${(err as Error).message}` } } })
-            this.dropUnread(count - (k + 1))
-            return { records: out, bytes }
-          }
+        try {
+          parsed = JSON.parse(buf.toString(this.encoding, bounds[VALUE_STRIDE * k], bounds[VALUE_STRIDE * k + 1]))
+        } catch (err) {
+          // Confluent: a JSON parse error loses the parser; one error report, then the stream ends.
+          out.push({ fixed: { status: 400, body: { error_code: 400, message: `Error processing JSON: ${(err as Error).message}` } } })
+          this.dropUnread(count - (k + 1))
+          return { records: out, bytes }
         }
         out.push(this.prepare(parsed))
       }
@@ -519,7 +530,7 @@ export class RecordStream {
     for (let g = this.groupHead; g < this.groups.length; g++) {
       const group = this.groups[g] as ReadGroup
       if (group === DONE_GROUP) continue
-      dropped += group.fatal !== undefined ? 1 : (group.bounds.length >> 1) - group.next
+      dropped += group.fatal !== undefined ? 1 : group.bounds.length / VALUE_STRIDE - group.next
     }
     this.groups = []
     this.groupHead = 0
@@ -529,27 +540,30 @@ export class RecordStream {
     this.closeInput()
   }
 
-  /** Several records' values, parsed as one JSON array; undefined when one of them is not JSON, or the text is not ASCII. */
+  /**
+   * Records `from` to `to` of a group, parsed together (several as one JSON array); undefined when one of them is
+   * not JSON, or the text is not all ASCII (then byte and character positions differ, and only valid UTF-8 could be
+   * stored as sent: they are parsed one by one).
+   */
   private parseAll (buf: Buffer, bounds: number[], from: number, to: number): unknown[] | undefined {
-    const first = bounds[2 * from] as number
-    const last = bounds[2 * to - 1] as number
-    const text = buf.toString(this.encoding, first, last)
-    // Byte and character positions agree only when every byte is one character (always so for ISO-8859-1).
-    if (text.length !== last - first) return undefined
-    const parts = new Array<string>(to - from)
-    for (let k = from; k < to; k++) parts[k - from] = text.slice((bounds[2 * k] as number) - first, (bounds[2 * k + 1] as number) - first)
-    let all: unknown
+    const first = bounds[VALUE_STRIDE * from] as number
+    const last = bounds[VALUE_STRIDE * (to - 1) + 1] as number
+    if (!isAscii(buf.subarray(first, last))) return undefined
+    const text = buf.toString('latin1', first, last)
     try {
-      all = JSON.parse(`[${parts.join(',')}]`)
+      if (to - from === 1) return [JSON.parse(text)]
+      const parts = new Array<string>(to - from)
+      for (let k = from; k < to; k++) parts[k - from] = text.slice((bounds[VALUE_STRIDE * k] as number) - first, (bounds[VALUE_STRIDE * k + 1] as number) - first)
+      const all: unknown = JSON.parse(`[${parts.join(',')}]`)
+      return Array.isArray(all) && all.length === to - from ? all : undefined
     } catch {
       return undefined
     }
-    return Array.isArray(all) && all.length === to - from ? all : undefined
   }
 
-  private prepare (parsed: unknown): StepRecord {
+  private prepare (parsed: unknown, rawKeyData?: Buffer, rawValueData?: Buffer): StepRecord {
     try {
-      const encoded = this.ctx.encoder.encode(this.ctx.topic, parseRecordRequest(parsed))
+      const encoded = this.ctx.encoder.encode(this.ctx.topic, parseRecordRequest(parsed), rawKeyData, rawValueData)
       if (encoded instanceof Promise) encoded.catch(() => undefined) // awaited in settleEncodings
       return { encoded }
     } catch (err) {
