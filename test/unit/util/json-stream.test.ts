@@ -1,32 +1,13 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { ConcatenatedJsonSplitter, JsonStreamError, VALUE_STRIDE } from '../../../src/util/json-stream.js'
+import { ConcatenatedJsonSplitter, JsonStreamError } from '../../../src/util/json-stream.js'
 
 /** The text of each value a sink is given. */
 function texts (out: string[]): (buf: Buffer, bounds: number[]) => void {
   return (buf, bounds) => {
-    expect(bounds.length % VALUE_STRIDE).toBe(0)
-    for (let k = 0; k < bounds.length; k += VALUE_STRIDE) out.push(buf.toString('utf8', bounds[k], bounds[k + 1]))
+    expect(bounds.length % 2).toBe(0)
+    for (let k = 0; k < bounds.length; k += 2) out.push(buf.toString('utf8', bounds[k], bounds[k + 1]))
   }
-}
-
-interface Found { text: string, keyData?: string, valueData?: string }
-
-/** Each value's text and the text at its key.data / value.data spans. */
-function splitWithSpans (chunks: Buffer[]): Found[] {
-  const s = new ConcatenatedJsonSplitter({ maxValueBytes: 1 << 20 })
-  const out: Found[] = []
-  const sink = (buf: Buffer, b: number[]): void => {
-    for (let k = 0; k < b.length; k += VALUE_STRIDE) {
-      const f: Found = { text: buf.toString('utf8', b[k], b[k + 1]) }
-      if (b[k + 2] !== -1) f.keyData = buf.toString('utf8', b[k + 2], b[k + 3])
-      if (b[k + 4] !== -1) f.valueData = buf.toString('utf8', b[k + 4], b[k + 5])
-      out.push(f)
-    }
-  }
-  for (const c of chunks) s.push(c, sink)
-  s.end(sink)
-  return out
 }
 
 function split (chunks: Buffer[], maxValueBytes = 1 << 20): unknown[] {
@@ -83,7 +64,7 @@ describe('ConcatenatedJsonSplitter', () => {
   it('reports the values of a chunk together, a value carried over from earlier chunks first and on its own', () => {
     const s = new ConcatenatedJsonSplitter({ maxValueBytes: 1000 })
     const calls: Array<{ text: string, values: number }> = []
-    const sink = (buf: Buffer, bounds: number[]): void => { calls.push({ text: buf.toString('utf8', bounds[0], bounds[bounds.length - VALUE_STRIDE + 1]), values: bounds.length / VALUE_STRIDE }) }
+    const sink = (buf: Buffer, bounds: number[]): void => { calls.push({ text: buf.toString('utf8', bounds[0], bounds[bounds.length - 1]), values: bounds.length / 2 }) }
     s.push(Buffer.from('{"a":"x\\'), sink)
     s.push(Buffer.from('\\"}{"b":2}\n{"c":3} 12'), sink)
     s.push(Buffer.from('3 '), sink)
@@ -102,43 +83,5 @@ describe('ConcatenatedJsonSplitter', () => {
     for (let i = 0; i <= buf.length; i++) {
       for (let j = i; j <= buf.length; j++) expect(split([buf.subarray(0, i), buf.subarray(i, j), buf.subarray(j)])).toEqual(expected)
     }
-  })
-
-  it('places key.data and value.data of v3 records however they are written and chunked', () => {
-    const data = fc.jsonValue()
-    const side = fc.record({ type: fc.constant('JSON'), data, subject: fc.string() }, { requiredKeys: ['data'] })
-    const record = fc.record({ partition_id: fc.integer(), key: fc.oneof(side, fc.constant(null)), value: side, headers: fc.array(fc.record({ name: fc.string(), value: fc.string() })) }, { requiredKeys: [] })
-    fc.assert(fc.property(fc.array(record, { minLength: 1, maxLength: 4 }), fc.boolean(), fc.array(fc.nat(), { maxLength: 4 }), (records, indent, points) => {
-      const text = records.map(r => JSON.stringify(r, null, indent ? 2 : undefined)).join('\n')
-      const whole = splitWithSpans([Buffer.from(text)])
-      const chunked = splitWithSpans(cut(Buffer.from(text), points))
-      expect(whole.map(f => f.text)).toEqual(chunked.map(f => f.text))
-      for (const [i, r] of records.entries()) {
-        // unchunked: every data member is found; chunked: what is found is right
-        const keyData = r.key?.data
-        const valueData = r.value?.data
-        expect(whole[i]?.keyData === undefined ? undefined : JSON.parse(whole[i]?.keyData as string)).toEqual(keyData)
-        expect(whole[i]?.valueData === undefined ? undefined : JSON.parse(whole[i]?.valueData as string)).toEqual(valueData)
-        if (chunked[i]?.keyData !== undefined) expect(JSON.parse(chunked[i]?.keyData as string)).toEqual(keyData)
-        if (chunked[i]?.valueData !== undefined) expect(JSON.parse(chunked[i]?.valueData as string)).toEqual(valueData)
-      }
-    }), { numRuns: 300 })
-  })
-
-  it('takes the last of duplicate members, and gives up on escaped member names', () => {
-    const spans = (text: string): Omit<Found, 'text'> => {
-      const [f] = splitWithSpans([Buffer.from(text)])
-      const { text: _t, ...rest } = f as Found
-      return rest
-    }
-    expect(spans('{"value":{"data":1,"data": [2] },"key":{"data":"k"}}')).toEqual({ keyData: '"k"', valueData: '[2]' })
-    expect(spans('{"value":{"data":1},"value":{"type":"JSON"}}')).toEqual({})
-    expect(spans('{"value":{"data":1},"value":null}')).toEqual({})
-    expect(spans('{"value":{"data":{"data":5}},"other":{"data":3}}')).toEqual({ valueData: '{"data":5}' })
-    expect(spans('{"value":{"data": true , "type":"JSON"}}')).toEqual({ valueData: 'true' })
-    expect(spans('{"value":{"data":1,"d\\u0061ta":2}}')).toEqual({})
-    expect(spans('{"v\\u0061lue":{"data":1}}')).toEqual({})
-    expect(spans('[{"value":{"data":1}}]')).toEqual({})
-    expect(spans('{"headers":[{"value":{"data":1}}],"value":{"data":"x\\"y"}}')).toEqual({ valueData: '"x\\"y"' })
   })
 })

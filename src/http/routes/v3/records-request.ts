@@ -94,7 +94,7 @@ function optionalString (v: unknown, field: string): string | undefined {
 }
 
 /** ISO-8601 (Confluent) or, as a krest extension, integer ms since the epoch. */
-function parseTimestamp (v: unknown): number | undefined {
+export function parseTimestamp (v: unknown): number | undefined {
   if (v === undefined || v === null) return undefined
   let ms: number
   if (typeof v === 'number') ms = v
@@ -252,13 +252,9 @@ export class RecordEncoder {
   constructor (private readonly formats: FormatRegistry, private readonly registry: SchemaRegistry | undefined) {}
 
   /** Synchronous unless a schema must be resolved or registered for the first time. */
-  /**
-   * `rawKeyData` / `rawValueData`: where the request holds the JSON text of `key.data` / `value.data` (valid
-   * UTF-8), when known; a JSON-typed side then stores those bytes as sent instead of re-serializing the parsed data.
-   */
-  encode (topic: string, r: V3Record, rawKeyData?: Buffer, rawValueData?: Buffer): EncodedRecord | Promise<EncodedRecord> {
-    const key = r.key === undefined ? undefined : this.side(topic, r.key, true, rawKeyData)
-    const value = r.value === undefined ? undefined : this.side(topic, r.value, false, rawValueData)
+  encode (topic: string, r: V3Record): EncodedRecord | Promise<EncodedRecord> {
+    const key = r.key === undefined ? undefined : this.side(topic, r.key, true)
+    const value = r.value === undefined ? undefined : this.side(topic, r.value, false)
     if (key instanceof Promise || value instanceof Promise) {
       return (async () => this.assemble(r, await key, await value))()
     }
@@ -276,7 +272,7 @@ export class RecordEncoder {
     return out
   }
 
-  private side (topic: string, d: V3Data, isKey: boolean, rawData: Buffer | undefined): { bytes: Buffer | null, report: ReportData } | Promise<{ bytes: Buffer | null, report: ReportData }> {
+  private side (topic: string, d: V3Data, isKey: boolean): { bytes: Buffer | null, report: ReportData } | Promise<{ bytes: Buffer | null, report: ReportData }> {
     const what = isKey ? 'key' : 'value'
     switch (d.type) {
       case 'BINARY': {
@@ -284,8 +280,8 @@ export class RecordEncoder {
         return { bytes, report: { type: 'BINARY', size: bytes?.length ?? 0 } }
       }
       case 'JSON': {
-        // The JSON text as the client wrote it, as v2's json format stores it; else the parsed data re-serialized.
-        const bytes = d.data === null ? null : rawData !== undefined && writtenAs(rawData, d.data) ? rawData : Buffer.from(jsonText(d.data, what), 'utf8')
+        // (the stream's fast path, record-fast-path.ts, stores the JSON text as the client wrote it instead)
+        const bytes = d.data === null ? null : Buffer.from(jsonText(d.data, what), 'utf8')
         return { bytes, report: { type: 'JSON', size: bytes?.length ?? 0 } }
       }
       case 'STRING': {
@@ -394,18 +390,6 @@ export class RecordEncoder {
     const v = registry.getVersion(subject, d.schemaVersion === undefined || d.schemaVersion === -1 ? 'latest' : d.schemaVersion)
     this.checkType(d, v.schemaType, `Schema ${v.id} (subject ${subject} version ${v.version})`)
     return { id: v.id, subject, version: v.version, type: this.typeOf(v.schemaType) }
-  }
-}
-
-/** A cheap check that JSON text starts as the parsed value it should be the text of. */
-function writtenAs (text: Buffer, data: unknown): boolean {
-  const first = text[0]
-  switch (typeof data) {
-    case 'object': return first === (Array.isArray(data) ? 0x5b : 0x7b)
-    case 'string': return first === 0x22
-    case 'number': return first === 0x2d || (first !== undefined && first >= 0x30 && first <= 0x39)
-    case 'boolean': return first === (data ? 0x74 : 0x66)
-    default: return false
   }
 }
 

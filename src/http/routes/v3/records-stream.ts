@@ -19,8 +19,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Producer, ProduceOutcome } from '../../../backend/types.js'
 import { KrestError, isKrestError } from '../../../util/errors.js'
-import { isAscii } from 'node:buffer'
-import { ConcatenatedJsonSplitter, JsonStreamError, VALUE_STRIDE } from '../../../util/json-stream.js'
+import { ConcatenatedJsonSplitter, JsonStreamError } from '../../../util/json-stream.js'
+import { RecordFastPath } from './record-fast-path.js'
 import { mappingFor } from '../../errors.js'
 import { parseRecordRequest, type EncodedRecord, type RecordEncoder, type ReportData } from './records-request.js'
 
@@ -202,8 +202,7 @@ interface Fixed {
 }
 
 /**
- * Records read but not yet taken into a produce step, as the splitter reported them: record k of the group is
- * `buf[bounds[6k], bounds[6k+1])`, with the spans of its key and value data after (see `ValuesSink`).
+ * Records read but not yet taken into a produce step: record k of the group is `buf[bounds[2k], bounds[2k+1])`.
  * They are kept as bytes, not parsed: a parsed and encoded record waiting in a long read-ahead queue survives
  * garbage collections and gets copied into the old generation, which cost more than all the parsing.
  */
@@ -245,6 +244,7 @@ export class RecordStream {
   private readonly encoding: 'utf8' | 'latin1'
   private readonly startedAt: number
   private readonly reportText: ReportText
+  private readonly fastPath = new RecordFastPath()
   private readonly onValuesBound = (buf: Buffer, bounds: number[]): void => { this.onValues(buf, bounds) }
 
   /** Records read and not yet taken, in request order, from `groupHead`. */
@@ -367,8 +367,8 @@ export class RecordStream {
   /** Records that completed in a chunk of the body: queued as bytes until a produce step takes them. */
   private onValues (buf: Buffer, bounds: number[]): void {
     if (this.inputDone) return
-    const count = bounds.length / VALUE_STRIDE
-    const bytes = (bounds[bounds.length - VALUE_STRIDE + 1] as number) - (bounds[0] as number)
+    const count = bounds.length >> 1
+    const bytes = (bounds[bounds.length - 1] as number) - (bounds[0] as number)
     const expired = this.ctx.now() - this.startedAt > this.ctx.limits.maxDurationMs
     if (expired && this.graceTimer === undefined) {
       this.graceTimer = setTimeout(() => { this.stop() }, this.ctx.limits.gracePeriodMs)
@@ -456,10 +456,9 @@ export class RecordStream {
   }
 
   /**
-   * Takes up to `max` read records: parses, checks and encodes them. The records of a group are
-   * decoded at once and, when there are several, parsed in one `JSON.parse` as an array (much cheaper than one
-   * decode and one parse each); when that fails (a malformed record) or the text is not plain ASCII, one by one.
-   * A record that is not JSON ends the stream: its 400 report is the last, and later records are dropped.
+   * Takes up to `max` read records: reads, checks and encodes them, by the fast path (`record-fast-path.ts`) for
+   * the common shapes, else by `JSON.parse` and the strict binding. A record that is not JSON ends the stream: its
+   * 400 report is the last, and later records are dropped.
    */
   private take (max: number): { records: StepRecord[], bytes: number } {
     const out: StepRecord[] = []
@@ -473,13 +472,13 @@ export class RecordStream {
         continue
       }
       const { buf, bounds } = group
-      const count = bounds.length / VALUE_STRIDE
+      const count = bounds.length >> 1
       const from = group.next
       const to = Math.min(count, from + max - out.length)
       group.next = to
       this.unread -= to - from
       // The bytes from the end of the record before (so that a group's parts add up to what was counted when read).
-      bytes += (bounds[VALUE_STRIDE * (to - 1) + 1] as number) - (bounds[from === 0 ? 0 : VALUE_STRIDE * (from - 1) + 1] as number)
+      bytes += (bounds[2 * to - 1] as number) - (bounds[from === 0 ? 0 : 2 * from - 1] as number)
       if (to === count) {
         this.groups[this.groupHead] = DONE_GROUP
         this.groupHead++
@@ -488,23 +487,15 @@ export class RecordStream {
         for (let k = from; k < to; k++) out.push({ fixed: EXPIRED })
         continue
       }
-      const all = this.parseAll(buf, bounds, from, to)
-      if (all !== undefined) {
-        // ASCII text: the key and value data spans can be stored as they are
-        for (let k = from; k < to; k++) {
-          const at = VALUE_STRIDE * k
-          const keyStart = bounds[at + 2] as number
-          const valueStart = bounds[at + 4] as number
-          out.push(this.prepare(all[k - from],
-            keyStart === -1 ? undefined : buf.subarray(keyStart, bounds[at + 3]),
-            valueStart === -1 ? undefined : buf.subarray(valueStart, bounds[at + 5])))
-        }
-        continue
-      }
       for (let k = from; k < to; k++) {
+        const encoded = this.fastPath.encode(buf, bounds[2 * k] as number, bounds[2 * k + 1] as number)
+        if (encoded !== undefined) {
+          out.push({ encoded })
+          continue
+        }
         let parsed: unknown
         try {
-          parsed = JSON.parse(buf.toString(this.encoding, bounds[VALUE_STRIDE * k], bounds[VALUE_STRIDE * k + 1]))
+          parsed = JSON.parse(buf.toString(this.encoding, bounds[2 * k], bounds[2 * k + 1]))
         } catch (err) {
           // Confluent: a JSON parse error loses the parser; one error report, then the stream ends.
           out.push({ fixed: { status: 400, body: { error_code: 400, message: `Error processing JSON: ${(err as Error).message}` } } })
@@ -530,7 +521,7 @@ export class RecordStream {
     for (let g = this.groupHead; g < this.groups.length; g++) {
       const group = this.groups[g] as ReadGroup
       if (group === DONE_GROUP) continue
-      dropped += group.fatal !== undefined ? 1 : group.bounds.length / VALUE_STRIDE - group.next
+      dropped += group.fatal !== undefined ? 1 : (group.bounds.length >> 1) - group.next
     }
     this.groups = []
     this.groupHead = 0
@@ -540,30 +531,9 @@ export class RecordStream {
     this.closeInput()
   }
 
-  /**
-   * Records `from` to `to` of a group, parsed together (several as one JSON array); undefined when one of them is
-   * not JSON, or the text is not all ASCII (then byte and character positions differ, and only valid UTF-8 could be
-   * stored as sent: they are parsed one by one).
-   */
-  private parseAll (buf: Buffer, bounds: number[], from: number, to: number): unknown[] | undefined {
-    const first = bounds[VALUE_STRIDE * from] as number
-    const last = bounds[VALUE_STRIDE * (to - 1) + 1] as number
-    if (!isAscii(buf.subarray(first, last))) return undefined
-    const text = buf.toString('latin1', first, last)
+  private prepare (parsed: unknown): StepRecord {
     try {
-      if (to - from === 1) return [JSON.parse(text)]
-      const parts = new Array<string>(to - from)
-      for (let k = from; k < to; k++) parts[k - from] = text.slice((bounds[VALUE_STRIDE * k] as number) - first, (bounds[VALUE_STRIDE * k + 1] as number) - first)
-      const all: unknown = JSON.parse(`[${parts.join(',')}]`)
-      return Array.isArray(all) && all.length === to - from ? all : undefined
-    } catch {
-      return undefined
-    }
-  }
-
-  private prepare (parsed: unknown, rawKeyData?: Buffer, rawValueData?: Buffer): StepRecord {
-    try {
-      const encoded = this.ctx.encoder.encode(this.ctx.topic, parseRecordRequest(parsed), rawKeyData, rawValueData)
+      const encoded = this.ctx.encoder.encode(this.ctx.topic, parseRecordRequest(parsed))
       if (encoded instanceof Promise) encoded.catch(() => undefined) // awaited in settleEncodings
       return { encoded }
     } catch (err) {
