@@ -18,10 +18,10 @@ function general (text: string): EncodedRecord {
   return r
 }
 
-/** A record with JSON data parsed, so that the client's text and the re-serialized one compare equal. */
+/** A record with JSON data re-serialized, so that the client's text and the general path's compare equal (-0 is 0). */
 function normalized (e: EncodedRecord): unknown {
   const side = (bytes: Buffer | null, report: EncodedRecord['key']): unknown =>
-    report?.type === 'JSON' && bytes !== null ? { json: JSON.parse(bytes.toString('utf8')) as unknown } : bytes
+    report?.type === 'JSON' && bytes !== null ? { json: JSON.stringify(JSON.parse(bytes.toString('utf8'))) } : bytes
   return {
     ...e.record,
     key: side(e.record.key, e.key),
