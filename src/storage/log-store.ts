@@ -64,6 +64,8 @@ interface Topic {
   meta: TopicMeta
   config: LogConfig
   logs: PartitionLog[]
+  /** The frozen description, built on first use after each change (produce asks for it on every call). */
+  description?: TopicDescription
 }
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]+$/
@@ -302,15 +304,17 @@ export class LogStore {
     return this.topics.has(name)
   }
 
+  /** A frozen snapshot, shared by callers until the topic changes (copying the config per produce call showed in profiles). */
   private describe (topic: Topic): TopicDescription {
-    return {
+    topic.description ??= Object.freeze({
       name: topic.meta.name,
       topicId: topic.meta.topicId,
       partitions: topic.logs.length,
       internal: topic.meta.internal,
-      overrides: { ...topic.meta.overrides },
-      config: { ...topic.config },
-    }
+      overrides: Object.freeze({ ...topic.meta.overrides }),
+      config: Object.freeze({ ...topic.config }),
+    })
+    return topic.description
   }
 
   describeTopic (name: string): TopicDescription {
@@ -352,6 +356,7 @@ export class LogStore {
       await this.writeMeta(meta)
       topic.meta = meta
       topic.logs = [...topic.logs, ...added]
+      topic.description = undefined
       return this.describe(topic)
     })
   }
@@ -372,6 +377,7 @@ export class LogStore {
       await this.writeMeta(meta)
       topic.meta = meta
       topic.config = config
+      topic.description = undefined
       for (const log of topic.logs) log.updateConfig(config)
       return this.describe(topic)
     })
