@@ -185,6 +185,21 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
       sizes[i] = size - recordBatchOverhead
     }
 
+    // The common case, one partition and one batch (a single record, or a request to one partition): one append,
+    // without the grouping below (measurable per request on single-record produce).
+    const single = this.singleAppend(partitions, sizes, maxBytes)
+    if (single !== undefined) {
+      const log = this.store.partition(topic, single)
+      let res: Awaited<ReturnType<typeof log.append>>
+      try {
+        res = await log.append(inputs)
+      } catch (err) {
+        const error = isKrestError(err) ? err : new KrestError('STORAGE_ERROR', `Append to ${topic}-${single} failed: ${(err as Error).message}`, { cause: err })
+        return inputs.map((): ProduceOutcome => ({ ok: false, error }))
+      }
+      return inputs.map((input, k): ProduceOutcome => ({ ok: true, partition: single, offset: res.baseOffset + k, timestamp: logAppendTime ? res.logAppendTime : (input.timestamp ?? now) }))
+    }
+
     // Group by partition (keeping request order within each), and cut each group into appends that fit a batch.
     const outcomes = new Array<ProduceOutcome>(records.length)
     const appends: Promise<void>[] = []
@@ -227,6 +242,17 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
     }
     await Promise.all(appends)
     return outcomes
+  }
+
+  /** The partition when every record goes to the same one and all fit one batch of `maxBytes`; else undefined. */
+  private singleAppend (partitions: number[], sizes: number[], maxBytes: number): number | undefined {
+    const p = partitions[0]
+    let bytes = recordBatchOverhead
+    for (let i = 0; i < partitions.length; i++) {
+      if (partitions[i] !== p) return undefined
+      bytes += (sizes[i] as number) + 10 // the same slack as below
+    }
+    return bytes <= maxBytes || partitions.length === 1 ? p : undefined
   }
 
   private async topicForProduce (topic: string): Promise<TopicDescription> {
