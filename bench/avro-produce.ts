@@ -11,8 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { Pool } from 'undici'
-import { resolveConfig } from '../src/config/load.js'
-import { startGateway } from '../src/gateway.js'
+import { buildShipped, loadShipped } from './lib/shipped.js'
 
 const SECONDS = Number(process.env.KREST_BENCH_SECONDS ?? 5)
 const RUNS = Number(process.env.KREST_BENCH_RUNS ?? 3)
@@ -63,6 +62,8 @@ async function load (pool: Pool, path: string, contentType: string, body: string
 }
 
 async function main (): Promise<void> {
+  buildShipped()
+  const { resolveConfig, startGateway } = await loadShipped()
   const dataDir = await mkdtemp(join(tmpdir(), 'krest-bench-avro-'))
   const config = resolveConfig({ overrides: { host: '127.0.0.1', port: 0, 'schema.registry.port': -1, 'data.dir': dataDir, 'log.level': 'silent' } })
   const gw = await startGateway(config, { logger: false })

@@ -16,8 +16,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Fastify from 'fastify'
 import { Pool } from 'undici'
-import { resolveConfig } from '../src/config/load.js'
-import { startGateway } from '../src/gateway.js'
+import { loadShipped } from './lib/shipped.js'
 import { answerDriver, startServerChild, withChildCpu } from './lib/server-child.js'
 
 const SELF = fileURLToPath(import.meta.url)
@@ -48,6 +47,7 @@ function responseRecords (format: 'binary' | 'json', from: number, count: number
 // ---- server child -------------------------------------------------------------------------------------------
 
 async function server (): Promise<void> {
+  const { resolveConfig, startGateway } = await loadShipped()
   const total = Number(process.env.BENCH_RECORDS ?? 200_000)
   const perResponse = Number(process.env.BENCH_BASELINE_BATCH ?? 10_000)
   const dataDir = await mkdtemp(join(tmpdir(), 'krest-bench-consume-'))

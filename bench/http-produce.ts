@@ -17,8 +17,7 @@ import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import type { Options as CannonOptions, Result as CannonResult } from 'autocannon'
 import Fastify from 'fastify'
-import { resolveConfig } from '../src/config/load.js'
-import { startGateway } from '../src/gateway.js'
+import { loadShipped } from './lib/shipped.js'
 import { KAFKA_MEDIA_TYPE } from '../src/http/media-types.js'
 import { answerDriver, startServerChild, withChildCpu } from './lib/server-child.js'
 
@@ -32,6 +31,7 @@ interface Ports { baseline: number, krest: number }
 // ---- server child -------------------------------------------------------------------------------------------
 
 async function server (): Promise<void> {
+  const { resolveConfig, startGateway } = await loadShipped()
   const baseline = Fastify({ logger: false })
   baseline.addContentTypeParser(KAFKA_MEDIA_TYPE, { parseAs: 'string' }, baseline.getDefaultJsonParser('error', 'error'))
   baseline.post('/topics/:topic', async () => ({}))

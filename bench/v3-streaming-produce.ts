@@ -22,8 +22,7 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { Client } from 'undici'
-import { resolveConfig } from '../src/config/load.js'
-import { startGateway } from '../src/gateway.js'
+import { loadShipped } from './lib/shipped.js'
 import { answerDriver, startServerChild, withChildCpu } from './lib/server-child.js'
 
 const SELF = fileURLToPath(import.meta.url)
@@ -36,6 +35,7 @@ interface Ready { port: number, clusterId: string }
 // ---- server child -------------------------------------------------------------------------------------------
 
 async function server (): Promise<void> {
+  const { resolveConfig, startGateway } = await loadShipped()
   const dataDir = await mkdtemp(join(tmpdir(), 'krest-bench-v3-'))
   const overrides: Record<string, unknown> = { host: '127.0.0.1', port: 0, 'schema.registry.port': -1, 'data.dir': dataDir, 'log.level': 'warn' }
   const config = resolveConfig({ env: process.env, overrides: overrides as never })

@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { buildShipped } from './shipped.js'
 /**
  * The server side of a benchmark that runs its server in a child process (pinned to its own core): answers the
  * driver's 'cpu-start' / 'cpu-stop' messages with the child's CPU time, and 'stop' by running `stop` and exiting.
@@ -32,10 +33,12 @@ export async function withChildCpu<T> (child: ChildProcess, during: () => Promis
 }
 
 /**
- * Driver side: starts `<script> server` in a child pinned to core 1 (when taskset exists), with BENCH_NODE_ARGS as
- * extra node flags (e.g. --cpu-prof), and resolves with the first message it sends (its ready report).
+ * Driver side: builds dist/, starts `<script> server` in a child pinned to core 1 (when taskset exists), with
+ * BENCH_NODE_ARGS as extra node flags (e.g. --cpu-prof), and resolves with the first message it sends (its ready
+ * report).
  */
 export async function startServerChild<Ready> (script: string): Promise<{ child: ChildProcess, ready: Ready, pinned: boolean }> {
+  buildShipped() // the child serves krest from dist/ (bench/lib/shipped.ts)
   const pinned = spawnSync('taskset', ['-c', '1', 'true']).status === 0
   const cmd = pinned ? 'taskset' : process.execPath
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(a => a !== '')
