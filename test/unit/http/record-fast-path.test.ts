@@ -46,6 +46,9 @@ function check (text: string): boolean {
   }
   expect(normalized(got)).toEqual(normalized(want))
   if (got.value?.type === 'JSON' && got.record.value !== null) expect(got.value.size).toBe(got.record.value.length)
+  // keys choose the partition: the same bytes as the general path (compact JSON text), whatever the client wrote
+  expect(got.record.key).toEqual(want.record.key)
+  expect(got.key).toEqual(want.key)
   return true
 }
 
@@ -100,6 +103,8 @@ describe('RecordFastPath', () => {
       expect(check(JSON.stringify(r))).toBe(true)
       expect(check(JSON.stringify(r, null, 2))).toBe(true)
     }
+    // escapes in a key's JSON data: the key is stored compact, as UTF-8 (the general path's bytes, checked in check())
+    expect(check('{"key": {"type": "JSON", "data": {"k": "caf\\u00e9 \\u20ac"}}}')).toBe(true)
   })
 
   it('leaves to the general path escapes to decode, non-ASCII text, duplicates and unknown fields', () => {
