@@ -36,7 +36,7 @@ function check (text: string): boolean {
   const buf = Buffer.from(text, 'utf8')
   // the record between other bytes, as in a stream chunk
   const padded = Buffer.concat([Buffer.from(' {"x":'), buf, Buffer.from('}\n')])
-  const got = fast.encode(padded, 6, 6 + buf.length)
+  const got = fast.encode(padded, 6, 6 + buf.length, true)
   if (got === undefined) return false
   let want: EncodedRecord
   try {
@@ -107,10 +107,25 @@ describe('RecordFastPath', () => {
     expect(check('{"key": {"type": "JSON", "data": {"k": "caf\\u00e9 \\u20ac"}}}')).toBe(true)
   })
 
-  it('leaves to the general path escapes to decode, non-ASCII text, duplicates and unknown fields', () => {
+  it('takes valid UTF-8 text in a UTF-8 body, and leaves other bytes over 0x7f to the general path', () => {
+    const record = '{"key":{"type":"STRING","data":"clé"},"value":{"type":"JSON","data":{"ville":"Zürich","note":"😀 ok"}},"headers":[{"name":"pays-é","value":null}]}'
+    expect(check(record)).toBe(true)
+    const bytes = Buffer.from(record)
+    const taken = fast.encode(bytes, 0, bytes.length, true)
+    expect(taken?.record.key?.toString('utf8')).toBe('clé')
+    expect(taken?.record.headers?.[0]?.key).toBe('pays-é')
+    // an ISO-8859-1 body: the same bytes mean other characters
+    expect(fast.encode(bytes, 0, bytes.length, false)).toBeUndefined()
+    // not UTF-8: a lone continuation byte, an overlong encoding, a CESU-8 surrogate
+    for (const bad of [[0x80], [0xc0, 0xae], [0xed, 0xa0, 0x80]]) {
+      const invalid = Buffer.concat([Buffer.from('{"value":{"type":"STRING","data":"'), Buffer.from(bad), Buffer.from('"}}')])
+      expect(fast.encode(invalid, 0, invalid.length, true)).toBeUndefined()
+    }
+  })
+
+  it('leaves to the general path escapes to decode, duplicates and unknown fields', () => {
     for (const t of [
       '{"value":{"type":"STRING","data":"a\\nb"}}',
-      '{"value":{"type":"JSON","data":"é"}}',
       '{"value":{"type":"JSON","data":1},"value":null}',
       '{"value":{"type":"JSON","data":1,"data":2}}',
       '{"records":[]}',

@@ -10,10 +10,12 @@
  * `JSON.parse` accepts) and allocates only the record's own objects.
  *
  * Anything else — another field or type, a schema, a duplicate member, an escape in a string it would have to
- * decode, a byte outside ASCII, deep nesting, or anything invalid — answers `undefined`, and the caller takes
+ * decode, text that is not valid UTF-8 (or not ASCII in an ISO-8859-1 body), deep nesting, or anything invalid —
+ * answers `undefined`, and the caller takes
  * the general path (`JSON.parse` and `parseRecordRequest`), which decides, with its exact error messages. So the
  * fast path never changes what a record means; a property test holds it to the general path's results.
  */
+import { isUtf8 } from 'node:buffer'
 import type { ProduceRecord, RecordHeader } from '../../../backend/types.js'
 import { decodeBase64 } from '../../../serde/binary.js'
 import { parseTimestamp, type EncodedRecord, type ReportData } from './records-request.js'
@@ -74,18 +76,26 @@ export class RecordFastPath {
   private sideBytes: Buffer | null = null
   /** The last integer read (partition_id, timestamp). */
   private int = 0
+  /** Bytes over 0x7f may appear in strings (a UTF-8 body), and some did (then the record must be valid UTF-8). */
+  private highAllowed = false
+  private sawHigh = false
 
   /**
    * The record in `buf[start, end)` (one complete JSON value, as the stream splitter found it), encoded; or
-   * undefined when the general path must read it.
+   * undefined when the general path must read it. `utf8`: the body is UTF-8 (else ISO-8859-1, and only ASCII
+   * records are taken: their bytes are the same in both).
    */
-  encode (buf: Buffer, start: number, end: number): EncodedRecord | undefined {
+  encode (buf: Buffer, start: number, end: number, utf8: boolean): EncodedRecord | undefined {
     this.buf = buf
     this.pos = start
     this.end = end
     this.depth = 0
+    this.highAllowed = utf8
+    this.sawHigh = false
     try {
-      return this.record()
+      const encoded = this.record()
+      // Text outside ASCII is stored as sent, so it must be valid UTF-8 (checked once, natively, when there was some).
+      return encoded !== undefined && this.sawHigh && !isUtf8(buf.subarray(start, end)) ? undefined : encoded
     } finally {
       this.buf = EMPTY
       this.sideBytes = null
@@ -127,7 +137,7 @@ export class RecordFastPath {
           if (b[this.pos] === QUOTE) {
             if (!this.plainString()) return undefined
             try {
-              timestamp = parseTimestamp(b.toString('latin1', this.strStart, this.strEnd))
+              timestamp = parseTimestamp(b.toString('utf8', this.strStart, this.strEnd))
             } catch {
               return undefined
             }
@@ -229,7 +239,7 @@ export class RecordFastPath {
     if (dataStart === -1 || (dataEnd - dataStart === 4 && b[dataStart] === 0x6e)) return true
     if (type === DATA_JSON) {
       this.sideBytes = isKey
-        ? Buffer.from(JSON.stringify(JSON.parse(b.toString('latin1', dataStart, dataEnd))), 'utf8')
+        ? Buffer.from(JSON.stringify(JSON.parse(b.toString('utf8', dataStart, dataEnd))), 'utf8')
         : b.subarray(dataStart, dataEnd)
       return true
     }
@@ -241,7 +251,7 @@ export class RecordFastPath {
       return true
     }
     try {
-      this.sideBytes = decodeBase64(b.toString('latin1', dataStart + 1, dataEnd - 1), 'data')
+      this.sideBytes = decodeBase64(b.toString('utf8', dataStart + 1, dataEnd - 1), 'data')
     } catch {
       return false
     }
@@ -270,14 +280,14 @@ export class RecordFastPath {
         if (!this.colon()) return undefined
         if (isName) {
           if (name !== undefined || !this.plainString()) return undefined
-          name = b.toString('latin1', this.strStart, this.strEnd)
+          name = b.toString('utf8', this.strStart, this.strEnd)
         } else {
           if (value !== undefined) return undefined
           if (this.nullLiteral()) {
             value = null
           } else {
             if (!this.plainString()) return undefined
-            value = b.toString('latin1', this.strStart, this.strEnd)
+            value = b.toString('utf8', this.strStart, this.strEnd)
           }
         }
         this.ws()
@@ -333,7 +343,7 @@ export class RecordFastPath {
     return false
   }
 
-  /** A string without escapes, of printable ASCII; its content is left in strStart/strEnd. */
+  /** A string without escapes or control characters; its content is left in strStart/strEnd. */
   private plainString (): boolean {
     const b = this.buf
     if (b[this.pos] !== QUOTE) return false
@@ -347,7 +357,11 @@ export class RecordFastPath {
         this.pos = i + 1
         return true
       }
-      if (c === BACKSLASH || c < 0x20 || c > 0x7e) return false
+      if (c === BACKSLASH || c < 0x20) return false
+      if (c > 0x7f) {
+        if (!this.highAllowed) return false
+        this.sawHigh = true
+      }
     }
     return false
   }
@@ -369,7 +383,7 @@ export class RecordFastPath {
     return true
   }
 
-  /** Any JSON value, validated (ASCII only, nesting up to MAX_DEPTH). */
+  /** Any JSON value, validated (nesting up to MAX_DEPTH). */
   private value (): boolean {
     const b = this.buf
     const c = b[this.pos]
@@ -419,7 +433,7 @@ export class RecordFastPath {
     return true
   }
 
-  /** A string with any valid escapes, of ASCII characters (a control character or non-ASCII byte: false). */
+  /** A string with any valid escapes (a control character: false; bytes over 0x7f: see `highAllowed`). */
   private string (): boolean {
     const b = this.buf
     const end = this.end
@@ -438,8 +452,11 @@ export class RecordFastPath {
         } else if (e >= 128 || SIMPLE_ESCAPE[e] !== 1) {
           return false
         }
-      } else if (c < 0x20 || c > 0x7e) {
+      } else if (c < 0x20) {
         return false
+      } else if (c > 0x7f) {
+        if (!this.highAllowed) return false
+        this.sawHigh = true
       }
     }
     return false

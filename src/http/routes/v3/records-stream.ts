@@ -488,7 +488,7 @@ export class RecordStream {
         continue
       }
       for (let k = from; k < to; k++) {
-        const encoded = this.fastPath.encode(buf, bounds[2 * k] as number, bounds[2 * k + 1] as number)
+        const encoded = this.fastPath.encode(buf, bounds[2 * k] as number, bounds[2 * k + 1] as number, this.encoding === 'utf8')
         if (encoded !== undefined) {
           out.push({ encoded })
           continue
