@@ -267,6 +267,19 @@ describe('v3 produce: streaming', () => {
     expect(reports[1]?.value).toEqual({ type: 'JSON', size: Buffer.byteLength(JSON.stringify('héllo €')) })
   })
 
+  it('ends the stream after malformed JSON in a chunk of more records than one produce step takes', async () => {
+    const { harness, base } = await setup()
+    const rec = (i: number): string => JSON.stringify({ value: { type: 'JSON', data: i } })
+    // one chunk of 3000 records (steps take at most 1024), the 11th one malformed
+    const records = Array.from({ length: 3000 }, (_, i) => i === 10 ? '{"value": {"type": "JSON", "data": }}' : rec(i))
+    const { status, reports } = await produceStream(harness, `${base}/topics/big/records`, [records.join('')])
+    expect(status).toBe(200)
+    expect(reports).toHaveLength(11)
+    expect(reports.slice(0, 10).map(r => r.offset)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    expect(reports[10]?.error_code).toBe(400)
+    expect(await stored(harness, 'big')).toHaveLength(10)
+  }, 20_000)
+
   it('several records in a Content-Length body are answered as a stream; constraint errors read "Error: 422xx"', async () => {
     const { harness, base } = await setup()
     const res = await harness.call('POST', `${base}/topics/cl/records`, {

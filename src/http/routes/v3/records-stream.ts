@@ -499,7 +499,7 @@ export class RecordStream {
         } catch (err) {
           // Confluent: a JSON parse error loses the parser; one error report, then the stream ends.
           out.push({ fixed: { status: 400, body: { error_code: 400, message: `Error processing JSON: ${(err as Error).message}` } } })
-          this.dropUnread(count - (k + 1))
+          this.dropUnread(to - (k + 1)) // the rest of this take; dropUnread adds the group's untaken records
           return { records: out, bytes }
         }
         out.push(this.prepare(parsed))
@@ -514,10 +514,11 @@ export class RecordStream {
 
   /**
    * After a record that is not JSON: the records read after it are never answered (nor counted as read; their bytes
-   * no longer matter, nothing more is read).
+   * no longer matter, nothing more is read). `restOfTake`: the records after it that the current take had claimed;
+   * the untaken records of its group, and later groups, are counted here.
    */
-  private dropUnread (restOfGroup: number): void {
-    let dropped = restOfGroup
+  private dropUnread (restOfTake: number): void {
+    let dropped = restOfTake
     for (let g = this.groupHead; g < this.groups.length; g++) {
       const group = this.groups[g] as ReadGroup
       if (group === DONE_GROUP) continue
