@@ -6,6 +6,7 @@
 import { request as httpRequest } from 'node:http'
 import type { IncomingMessage } from 'node:http'
 import { Readable } from 'node:stream'
+import fc from 'fast-check'
 import { Client, request } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startHarness } from './gateway-harness.js'
@@ -45,6 +46,10 @@ async function stored (harness: Harness, topic: string, partition = 0): Promise<
     offset = r.nextOffset
   }
   return out
+}
+
+async function storedValues (harness: Harness, topic: string): Promise<string[]> {
+  return (await stored(harness, topic)).map(r => r.value?.toString('utf8') ?? '')
 }
 
 /** Splits a streaming response body into reports (each followed by \r\n). */
@@ -279,6 +284,76 @@ describe('v3 produce: streaming', () => {
     expect(reports[10]?.error_code).toBe(400)
     expect(await stored(harness, 'big')).toHaveLength(10)
   }, 20_000)
+
+  it('answers any mix of records, however chunked, in order, and ends after the first malformed one', async () => {
+    const { harness, base } = await setup()
+    const kinds = ['ok', 'okText', 'badField', 'badBase64', 'notObject'] as const
+    const text = (kind: typeof kinds[number], i: number): string => {
+      switch (kind) {
+        case 'ok': return JSON.stringify({ value: { type: 'JSON', data: { i } } })
+        case 'okText': return JSON.stringify({ key: { type: 'STRING', data: `clé-${i}` }, value: { type: 'JSON', data: 'Zürich' } })
+        case 'badField': return JSON.stringify({ value: { type: 'JSON', data: i }, nope: 1 })
+        case 'badBase64': return JSON.stringify({ value: { type: 'BINARY', data: '***' } })
+        case 'notObject': return `[${i}]`
+      }
+    }
+    let run = 0
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.constantFrom(...kinds), { minLength: 1, maxLength: 2500, size: 'max' }),
+      fc.option(fc.nat(), { nil: undefined }),
+      fc.constantFrom('', '\n', ' \r\n'),
+      fc.array(fc.nat(), { maxLength: 6 }),
+      async (records, malformedAt, separator, cuts) => {
+        const topic = `mix-${run++}`
+        const bad = malformedAt === undefined ? undefined : malformedAt % (records.length + 1)
+        const texts = records.map((k, i) => text(k, i))
+        if (bad !== undefined) texts.splice(bad, 0, '{"value": {"type": "JSON", "data": ]}')
+        const body = Buffer.from(texts.join(separator) + separator)
+        const points = [...new Set(cuts.map(c => c % (body.length + 1)))].sort((a, b) => a - b)
+        const chunks: string[] = []
+        let prev = 0
+        for (const p of [...points, body.length]) { chunks.push(body.subarray(prev, p).toString('latin1')); prev = p }
+        const res = await request(`${harness.url}${base}/topics/${topic}/records`, {
+          method: 'POST', headers: { 'content-type': 'application/json' }, body: Readable.from(chunks.filter(c => c !== '').map(c => Buffer.from(c, 'latin1'))),
+          bodyTimeout: 10_000, // a stream that never ends fails the property (and shrinks) instead of the test timing out
+        })
+        const reports = reportsOf(await res.body.text())
+        const answered = bad === undefined ? records : records.slice(0, bad)
+        expect(reports).toHaveLength(answered.length + (bad === undefined ? 0 : 1))
+        let offset = 0
+        for (const [i, kind] of answered.entries()) {
+          const r = reports[i] as Report
+          if (kind === 'ok' || kind === 'okText') expect(r).toMatchObject({ error_code: 200, offset: offset++ })
+          else expect(r.error_code).toBe(400)
+        }
+        if (bad !== undefined) expect(reports[answered.length]?.message).toMatch(/Error processing JSON/)
+        const stored = offset === 0 ? [] : await storedValues(harness, topic)
+        expect(stored).toHaveLength(offset)
+      }), { numRuns: 20 })
+  }, 120_000)
+
+  it('runs many streams at once within the shared in-flight budget: every record answered once, offsets unique', async () => {
+    const { harness, base } = await setup()
+    await harness.call('POST', `${base}/topics`, { body: { topic_name: 'many', partitions_count: 2 }, headers: JSON_CT })
+    const streams = 8
+    const perStream = 3000 // 8 streams x up to 2 steps of 1024 records exceed the budget of 4096: some wait for it
+    const results = await Promise.all(Array.from({ length: streams }, async (_, s) => {
+      const body = Array.from({ length: perStream }, (_, i) => JSON.stringify({ partition_id: i % 2, value: { type: 'JSON', data: { s, i } } })).join('')
+      const half = body.length >> 1
+      return await produceStream(harness, `${base}/topics/many/records`, [body.slice(0, half), body.slice(half)])
+    }))
+    const seen = new Set<string>()
+    for (const { status, reports } of results) {
+      expect(status).toBe(200)
+      expect(reports).toHaveLength(perStream)
+      for (const [i, r] of reports.entries()) {
+        expect(r).toMatchObject({ error_code: 200, partition_id: i % 2 })
+        seen.add(`${r.partition_id}:${r.offset}`)
+      }
+    }
+    expect(seen.size).toBe(streams * perStream)
+    expect((await stored(harness, 'many', 0)).length + (await stored(harness, 'many', 1)).length).toBe(streams * perStream)
+  }, 60_000)
 
   it('several records in a Content-Length body are answered as a stream; constraint errors read "Error: 422xx"', async () => {
     const { harness, base } = await setup()
