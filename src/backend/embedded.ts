@@ -1,7 +1,7 @@
 /**
  * The embedded backend: the Backend interface over krest's own storage engine (one broker, id 0).
  */
-import type { Clock, LogConfig, RecordInput, TopicDescription } from '../storage/types.js'
+import type { AppendResult, Clock, LogConfig, RecordInput, TopicDescription } from '../storage/types.js'
 import { validateTopicName } from '../storage/index.js'
 import { KrestError, isKrestError } from '../util/errors.js'
 import { EMBEDDED_BROKER_ID } from './types.js'
@@ -188,17 +188,7 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
     // The common case, one partition and one batch (a single record, or a request to one partition): one append,
     // without the grouping below (measurable per request on single-record produce).
     const single = this.singleAppend(partitions, sizes, maxBytes)
-    if (single !== undefined) {
-      const log = this.store.partition(topic, single)
-      let res: Awaited<ReturnType<typeof log.append>>
-      try {
-        res = await log.append(inputs)
-      } catch (err) {
-        const error = isKrestError(err) ? err : new KrestError('STORAGE_ERROR', `Append to ${topic}-${single} failed: ${(err as Error).message}`, { cause: err })
-        return inputs.map((): ProduceOutcome => ({ ok: false, error }))
-      }
-      return inputs.map((input, k): ProduceOutcome => ({ ok: true, partition: single, offset: res.baseOffset + k, timestamp: logAppendTime ? res.logAppendTime : (input.timestamp ?? now) }))
-    }
+    if (single !== undefined) return await this.appendBatch(topic, single, inputs, logAppendTime, now)
 
     // Group by partition (keeping request order within each), and cut each group into appends that fit a batch.
     const outcomes = new Array<ProduceOutcome>(records.length)
@@ -211,20 +201,12 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
       g.push(i)
     }
     for (const [p, indices] of groups) {
-      const log = this.store.partition(topic, p)
       let chunk: number[] = []
       let chunkBytes = recordBatchOverhead
       const flush = (): void => {
         const idx = chunk
-        const batch = idx.map(i => inputs[i] as RecordInput)
-        appends.push(log.append(batch).then(res => {
-          for (let k = 0; k < idx.length; k++) {
-            const i = idx[k] as number
-            outcomes[i] = { ok: true, partition: p, offset: res.baseOffset + k, timestamp: logAppendTime ? res.logAppendTime : (inputs[i]?.timestamp ?? now) }
-          }
-        }, (err: unknown) => {
-          const error = isKrestError(err) ? err : new KrestError('STORAGE_ERROR', `Append to ${topic}-${p} failed: ${(err as Error).message}`, { cause: err })
-          for (const i of idx) outcomes[i] = { ok: false, error }
+        appends.push(this.appendBatch(topic, p, idx.map(i => inputs[i] as RecordInput), logAppendTime, now).then(batchOutcomes => {
+          for (let k = 0; k < idx.length; k++) outcomes[idx[k] as number] = batchOutcomes[k] as ProduceOutcome
         }))
       }
       for (const i of indices) {
@@ -242,6 +224,18 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
     }
     await Promise.all(appends)
     return outcomes
+  }
+
+  /** Appends one batch to a partition: an outcome per record, all failed with the storage error when the append fails. */
+  private async appendBatch (topic: string, p: number, batch: RecordInput[], logAppendTime: boolean, now: number): Promise<ProduceOutcome[]> {
+    let res: AppendResult
+    try {
+      res = await this.store.partition(topic, p).append(batch)
+    } catch (err) {
+      const error = isKrestError(err) ? err : new KrestError('STORAGE_ERROR', `Append to ${topic}-${p} failed: ${(err as Error).message}`, { cause: err })
+      return batch.map((): ProduceOutcome => ({ ok: false, error }))
+    }
+    return batch.map((input, k): ProduceOutcome => ({ ok: true, partition: p, offset: res.baseOffset + k, timestamp: logAppendTime ? res.logAppendTime : (input.timestamp ?? now) }))
   }
 
   /** The partition when every record goes to the same one and all fit one batch of `maxBytes`; else undefined. */
