@@ -53,7 +53,8 @@ export async function installOperations (app: FastifyInstance, options: Operatio
     const level = options.requestLogLevel
     // Callback style, and nothing built while the logger's level hides the line: this runs on every request.
     app.addHook('onResponse', (request, reply, done) => {
-      if ((LEVEL_VALUES[level] ?? 0) >= (LEVEL_VALUES[request.log.level] ?? 0)) {
+      // pino's own level check (fastify's logger type does not declare it; a logger without it writes as before)
+      if ((request.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.(level) ?? true) {
         request.log[level]({
           request: { method: request.method, url: request.url, headers: request.headers, remoteAddress: request.ip },
           response: { statusCode: reply.statusCode },
@@ -64,6 +65,3 @@ export async function installOperations (app: FastifyInstance, options: Operatio
     })
   }
 }
-
-/** pino's level values: a line is written when its level's value is at least the logger level's. */
-const LEVEL_VALUES: Readonly<Record<string, number>> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity }
