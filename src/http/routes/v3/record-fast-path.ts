@@ -509,8 +509,8 @@ export class RecordFastPath {
 
 const EMPTY = Buffer.alloc(0)
 
-const JSON_TYPE = 'JSON'
-const TYPE_NAMES = ['', JSON_TYPE, 'BINARY', 'STRING'] as const
+/** Report types by data type constant (DATA_JSON, DATA_BINARY, DATA_STRING). */
+const TYPE_NAMES = ['', 'JSON', 'BINARY', 'STRING'] as const
 
 function report (type: number, bytes: Buffer | null): ReportData {
   return { type: TYPE_NAMES[type] as ReportData['type'], size: bytes?.length ?? 0 }

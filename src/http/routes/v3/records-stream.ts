@@ -415,9 +415,10 @@ export class RecordStream {
 
   /**
    * Starts produce steps while fewer than `maxInFlight` are running, each taking the records read so far (up to
-   * `maxBatchRecords`, and as many as the shared in-flight budget allows): small steps at low rates, large ones when the log is busy. Steps are issued in order, and
-   * the backend hands them to the partition log in call order, so offsets follow the stream's order. A step with a
-   * record whose encoding is asynchronous (a schema to register) holds back the steps after it until it is encoded.
+   * `maxBatchRecords`, and as many as the shared in-flight budget allows): small steps at low rates, large ones when
+   * the log is busy. Steps are issued in order, and the backend hands them to the partition log in call order, so
+   * offsets follow the stream's order. A step with a record whose encoding is asynchronous (a schema to register)
+   * holds back the steps after it until it is encoded.
    */
   private kick (): void {
     const { maxInFlight, maxBatchRecords } = this.ctx.limits
