@@ -79,6 +79,8 @@ export class RecordFastPath {
   /** Bytes over 0x7f may appear in strings (a UTF-8 body), and some did (then the record must be valid UTF-8). */
   private highAllowed = false
   private sawHigh = false
+  /** The last value read by `value()` had an escape in a string. */
+  private sawEscape = false
 
   /**
    * The record in `buf[start, end)` (one complete JSON value, as the stream splitter found it), encoded; or
@@ -204,6 +206,7 @@ export class RecordFastPath {
     let type = NO_DATA
     let dataStart = -1
     let dataEnd = -1
+    let dataEscaped = false
     let seen = 0
     if (b[this.pos] === CLOSE_BRACE) return false // no type: the schema registry decides (general path)
     for (;;) {
@@ -224,8 +227,10 @@ export class RecordFastPath {
         else return false
       } else {
         dataStart = this.pos
+        this.sawEscape = false
         if (!this.value()) return false
         dataEnd = this.pos
+        dataEscaped = this.sawEscape
       }
       this.ws()
       const c = b[this.pos++]
@@ -244,8 +249,7 @@ export class RecordFastPath {
       return true
     }
     // BINARY and STRING take a string without escapes (the general path decodes the others, or refuses them)
-    if (b[dataStart] !== QUOTE) return false
-    for (let i = dataStart + 1; i < dataEnd - 1; i++) if (b[i] === BACKSLASH) return false
+    if (b[dataStart] !== QUOTE || dataEscaped) return false
     if (type === DATA_STRING) {
       this.sideBytes = b.subarray(dataStart + 1, dataEnd - 1)
       return true
@@ -444,6 +448,7 @@ export class RecordFastPath {
         return true
       }
       if (c === BACKSLASH) {
+        this.sawEscape = true
         if (++i >= end) return false
         const e = b[i] as number
         if (e === 0x75) {
