@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { Pool } from 'undici'
 import { buildShipped, loadShipped } from './lib/shipped.js'
+import { median } from './lib/stats.js'
 
 const SECONDS = Number(process.env.KREST_BENCH_SECONDS ?? 5)
 const RUNS = Number(process.env.KREST_BENCH_RUNS ?? 3)
@@ -35,11 +36,6 @@ const schema = JSON.stringify({
 
 function order (i: number): Record<string, unknown> {
   return { id: 1_000_000 + i, customer: `customer-${i % 977}`, amount: 19.99 + i, currency: 'EUR', note: { string: 'leave at the door' }, items: ['sku-1', 'sku-22', 'sku-333'], paid: i % 2 === 0 }
-}
-
-function median (xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)] as number
 }
 
 async function load (pool: Pool, path: string, contentType: string, body: string): Promise<number> {

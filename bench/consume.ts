@@ -17,7 +17,8 @@ import { fileURLToPath } from 'node:url'
 import Fastify from 'fastify'
 import { Pool } from 'undici'
 import { loadShipped } from './lib/shipped.js'
-import { answerDriver, startServerChild, withChildCpu } from './lib/server-child.js'
+import { answerDriver, startServerChild, stopServerChild, withChildCpu } from './lib/server-child.js'
+import { median, percentile } from './lib/stats.js'
 
 const SELF = fileURLToPath(import.meta.url)
 const BINARY = 'application/vnd.kafka.binary.v2+json'
@@ -93,17 +94,6 @@ async function server (): Promise<void> {
 }
 
 // ---- driver -------------------------------------------------------------------------------------------------
-
-function median (xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  const mid = s.length >> 1
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
-}
-
-function percentile (xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))] as number
-}
 
 async function call (pool: Pool, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, accept = V2): Promise<{ status: number, json: unknown }> {
   const res = await pool.request({
@@ -267,8 +257,7 @@ async function main (): Promise<void> {
   }
 
   await Promise.all([pool.close(), basePool.close(), producer.close()])
-  child.send('stop')
-  await new Promise(resolve => child.once('exit', resolve))
+  await stopServerChild(child)
   process.stdout.write(out.join('\n') + '\n')
 }
 

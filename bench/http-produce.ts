@@ -19,7 +19,8 @@ import type { Options as CannonOptions, Result as CannonResult } from 'autocanno
 import Fastify from 'fastify'
 import { loadShipped } from './lib/shipped.js'
 import { KAFKA_MEDIA_TYPE } from '../src/http/media-types.js'
-import { answerDriver, startServerChild, withChildCpu } from './lib/server-child.js'
+import { answerDriver, startServerChild, stopServerChild, withChildCpu } from './lib/server-child.js'
+import { median } from './lib/stats.js'
 
 const SELF = fileURLToPath(import.meta.url)
 /** BENCH_FORMAT=json (default: values are JSON objects) or binary (values are base64 of the same JSON bytes). */
@@ -63,12 +64,6 @@ function record (i: number): { value: unknown } {
 }
 
 interface RunResult { rps: number, p99: number, cpuPct: number, errors: number }
-
-function median (xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  const mid = s.length >> 1
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
-}
 
 async function main (): Promise<void> {
   const duration = Number(process.env.BENCH_DURATION ?? 5)
@@ -128,8 +123,7 @@ async function main (): Promise<void> {
     const perCpu = (x: { rps: number, cpu: number }): number => x.rps / (x.cpu / 100)
     out.push(`  per server CPU-second:          baseline ${Math.round(perCpu(b))} req, krest ${Math.round(perCpu(k))} req (${Math.round(perCpu(k) * batch)} records); ratio ${(perCpu(k) / perCpu(b)).toFixed(2)}x`)
   }
-  child.send('stop')
-  await new Promise(resolve => child.once('exit', resolve))
+  await stopServerChild(child)
   process.stdout.write(out.join('\n') + '\n')
 }
 

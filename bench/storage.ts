@@ -10,16 +10,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LogStore } from '../src/storage/index.js'
 import type { RecordInput } from '../src/storage/index.js'
+import { median } from './lib/stats.js'
 
 const RUNS = Number(process.env.KREST_BENCH_RUNS ?? 3)
 const MB = Number(process.env.KREST_BENCH_MB ?? 128)
 const BYTES = MB * 1024 * 1024
 const baseDir = process.env.KREST_BENCH_DIR ?? tmpdir()
-
-function median (xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)] as number
-}
 
 async function tmp (): Promise<string> {
   return await mkdtemp(join(baseDir, 'krest-bench-'))

@@ -23,7 +23,8 @@ import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { Client } from 'undici'
 import { loadShipped } from './lib/shipped.js'
-import { answerDriver, startServerChild, withChildCpu } from './lib/server-child.js'
+import { answerDriver, startServerChild, stopServerChild, withChildCpu } from './lib/server-child.js'
+import { median } from './lib/stats.js'
 
 const SELF = fileURLToPath(import.meta.url)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
@@ -54,12 +55,6 @@ async function server (): Promise<void> {
 /** The same ~100-byte JSON value in both APIs. */
 function value (i: number): { id: number, name: string, payload: string } {
   return { id: i, name: `user-${i % 1000}`, payload: 'x'.repeat(60) }
-}
-
-function median (xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  const mid = s.length >> 1
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
 }
 
 /** v2: 1000-record requests back to back on each connection; records/s of acknowledged records. */
@@ -175,8 +170,7 @@ async function main (): Promise<void> {
     console.log(`  v3 streaming ${fmt(v3)}`)
     console.log(`  ratio v3/v2  ${ratio.toFixed(2)}× (target ≥ 0.80×)`)
   }
-  child.send('stop')
-  await new Promise(resolve => child.once('exit', resolve))
+  await stopServerChild(child)
 }
 
 if (process.argv[2] === 'server') {

@@ -50,3 +50,10 @@ export async function startServerChild<Ready> (script: string): Promise<{ child:
   })
   return { child, ready, pinned }
 }
+
+/** Driver side: asks the server child to stop (it cleans up its data dir) and waits for it to exit. */
+export async function stopServerChild (child: ChildProcess): Promise<void> {
+  const exited = new Promise(resolve => child.once('exit', resolve))
+  child.send('stop')
+  await exited
+}
