@@ -31,7 +31,8 @@ export interface EmbeddedBackendOptions {
   logDefaults: LogConfig
   /** Where the one broker can be reached; called when metadata is asked for (the port is known after listen). */
   endpoint: () => { host: string | null, port: number | null }
-  clock?: Clock
+  /** The composition root's clock (create times of records produced without one). */
+  clock: Clock
   /** Consumer groups over the same store (`src/groups`); told when topics are created, grown or deleted, so subscribed groups rebalance at once. */
   groups: GroupConsumers & { topicsChanged (): Promise<void> }
 }
@@ -115,7 +116,7 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
     this.options = options
     this.store = options.store
     this.groups = options.groups
-    this.clock = options.clock ?? { now: () => Date.now() }
+    this.clock = options.clock
   }
 
   get clusterId (): string {
