@@ -1,7 +1,7 @@
 export { SchemaRegistry, parseVersion, parseCompatibilityLevel, parseMode, validateSubject } from './registry.js'
 export type { AnyParsed, RegisterResult, CompatibilityResult, SchemaRegistryOptions, VersionSelector } from './registry.js'
 export { RegistryError, isRegistryError } from './errors.js'
-export type { RegistryErrorKind } from './errors.js'
+export type { RegistryErrorCode, RegistryErrorKind } from './errors.js'
 export { MemoryJournal } from './memory-journal.js'
 export * from './types.js'
 export { LogJournal, SCHEMAS_TOPIC } from './log-journal.js'
