@@ -128,7 +128,7 @@ export const v2ProducePlugin: ApiPlugin = {
       const buf = body as Buffer
       // Bytes that are not UTF-8 are not stored raw: the parsed (replacement-character) form is re-serialized.
       if (isUtf8(buf)) rawBodies.set(request, buf)
-      parseJson(request, buf.toString('utf8'), done)
+      void parseJson(request, buf.toString('utf8'), done) // callback style: `done` gets the result
     })
 
     app.post<{ Params: { topic: string } }>('/topics/:topic', {
