@@ -13,7 +13,8 @@ import { mkdir, readdir, rm, stat } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { KrestError } from '../util/errors.js'
-import { DirLock, fsyncDir, Mutex, readFileIfExists, unlinkIfExists, writeFileAtomic } from './fs-util.js'
+import { DirLock, fsyncDir, readFileIfExists, unlinkIfExists, writeFileAtomic } from './fs-util.js'
+import { SerialQueue } from '../util/serial-queue.js'
 import {
   DEFAULT_LOG_CONFIG, TOPIC_CONFIG_DEFINITIONS, isTopicConfigName, normaliseOverrides, parseTopicConfigValue, resolveLogConfig,
 } from './log-config.js'
@@ -117,7 +118,7 @@ export class LogStore {
   private readonly probe: StorageProbe | undefined
   private readonly maxPartitions: number
   private readonly topics = new Map<string, Topic>()
-  private readonly admin = new Mutex()
+  private readonly admin = new SerialQueue()
   private readonly lock: DirLock
   private retentionTimer: NodeJS.Timeout | undefined
   private checkpointTimer: NodeJS.Timeout | undefined

@@ -11,7 +11,8 @@ import { join } from 'node:path'
 import { batchMaxTimestampAt, decodeBatchInto, encodeRecordBatch, stampBaseOffset, type DecodedRecord } from '../codec/record-batch.js'
 import { KrestError } from '../util/errors.js'
 import { compactSegments } from './compactor.js'
-import { fsyncDir, Mutex, unlinkIfExists } from './fs-util.js'
+import { fsyncDir, unlinkIfExists } from './fs-util.js'
+import { SerialQueue } from '../util/serial-queue.js'
 import { Segment, type SegmentBatch, type SegmentRead } from './segment.js'
 import type {
   AppendResult, Clock, LogConfig, PartitionState, RawReadResult, ReadResult, RecordInput, StorageLogger, StorageProbe,
@@ -53,7 +54,7 @@ export class PartitionLog {
   private hw = 0
   private pending: PendingAppend[] = []
   private draining: Promise<void> | undefined
-  private readonly mutex = new Mutex()
+  private readonly mutex = new SerialQueue()
   private readonly waiters = new Set<Waiter>()
   private dirty = false
   /** Acknowledgements wait here for the fsync that covers them, in write order. */
