@@ -50,6 +50,8 @@ export interface GroupOffsetInfo {
   currentOffset: number
   /** High watermark of the partition. */
   logEndOffset: number
+  /** `logEndOffset - currentOffset`, never negative. */
+  lag: number
 }
 
 /** Creating members, plus the read-only views the v3 consumer-group API needs. */
