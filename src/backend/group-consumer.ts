@@ -62,6 +62,3 @@ export interface GroupConsumers {
   /** Committed offsets of a group with each partition's log end offset (for lag). */
   groupOffsets(groupId: string): GroupOffsetInfo[] | Promise<GroupOffsetInfo[]>
 }
-
-export const DEFAULT_ASSIGNORS: readonly AssignorName[] = ['range']
-export const OFFSET_RESET_POLICIES: readonly OffsetResetPolicy[] = ['earliest', 'latest', 'none']

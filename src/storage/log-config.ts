@@ -91,7 +91,3 @@ export function resolveLogConfig (defaults: LogConfig, overrides: Record<string,
   }
   return config
 }
-
-export function configValueToString (value: LogConfig[keyof LogConfig]): string {
-  return String(value)
-}

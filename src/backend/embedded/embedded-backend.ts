@@ -108,7 +108,7 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
   private async produceNow (topic: string, records: readonly ProduceRecord[], options: ProduceOptions): Promise<ProduceOutcome[]> {
     // No promise hop when the topic exists (the store answers from memory).
     const desc = this.store.hasTopic(topic) ? this.store.describeTopic(topic) : await this.topicForProduce(topic)
-    if (desc.internal && options.allowInternal !== true) {
+    if (desc.internal) {
       throw new KrestError('INTERNAL_TOPIC', `Producing to internal topic ${topic} is not allowed.`, { details: { topic } })
     }
     const numPartitions = desc.partitions
