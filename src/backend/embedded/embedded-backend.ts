@@ -116,6 +116,8 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
     const maxBytes = Math.min(desc.config['max.message.bytes'], desc.config['segment.bytes'])
     const logAppendTime = desc.config['message.timestamp.type'] === 'LogAppendTime'
     const compacted = desc.config['cleanup.policy'] !== 'delete'
+    const earliestAge = desc.config['message.timestamp.before.max.ms']
+    const latestLead = desc.config['message.timestamp.after.max.ms']
     const now = this.clock.now()
 
     // Check everything before writing anything: a bad record fails the request, never half of it.
@@ -134,6 +136,12 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
           { details: { topic, index: i } })
       }
       const timestamp = r.timestamp ?? now
+      // Kafka's message.timestamp.before/after.max.ms: a CreateTime timestamp too far from the broker's clock refuses the request.
+      if (!logAppendTime && (now - timestamp > earliestAge || timestamp - now > latestLead)) {
+        throw new KrestError('INVALID_TIMESTAMP',
+          `Timestamp ${timestamp} of record ${i} is out of range for topic ${topic}: it must be within [${now - earliestAge}, ${now + latestLead}] (message.timestamp.before.max.ms, message.timestamp.after.max.ms).`,
+          { details: { topic, index: i, timestamp } })
+      }
       const input: RecordInput = r.headers === undefined || r.headers.length === 0
         ? { key: r.key, value: r.value, timestamp }
         : { key: r.key, value: r.value, headers: r.headers, timestamp }
