@@ -215,23 +215,26 @@ export class LogStore {
   /** One pass of retention and compaction over every partition (also what the periodic cleaner runs). */
   runCleaner (): Promise<void> {
     if (this.cleaning !== undefined) return this.cleaning
-    this.cleaning = (async () => {
-      try {
-        for (const topic of [...this.topics.values()]) {
-          for (const log of topic.logs) {
-            try {
-              await log.enforceRetention()
-              await log.compact()
-            } catch (err) {
-              this.logger?.error({ err, topic: log.topic, partition: log.partition }, 'log cleaner failed')
-            }
-          }
+    // Cleared in a later microtask, never synchronously: a pass over zero topics finishes before the assignment
+    // below, and clearing it inside the pass would leave a settled promise here forever (the cleaner would stop).
+    const pass = this.cleanOnce().finally(() => {
+      if (this.cleaning === pass) this.cleaning = undefined
+    })
+    this.cleaning = pass
+    return pass
+  }
+
+  private async cleanOnce (): Promise<void> {
+    for (const topic of [...this.topics.values()]) {
+      for (const log of topic.logs) {
+        try {
+          await log.enforceRetention()
+          await log.compact()
+        } catch (err) {
+          this.logger?.error({ err, topic: log.topic, partition: log.partition }, 'log cleaner failed')
         }
-      } finally {
-        this.cleaning = undefined
       }
-    })()
-    return this.cleaning
+    }
   }
 
   private async writeRecoveryCheckpoint (atShutdown: boolean): Promise<void> {
