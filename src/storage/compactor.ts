@@ -13,12 +13,13 @@ import { open, rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import { decodeBatchInto, encodeRecordBatch, readBatchHeader, type DecodedRecord } from '../codec/record-batch.js'
 import { fsyncDir, unlinkIfExists } from './fs-util.js'
-import { Segment, segmentFileName } from './segment.js'
+import { CLEANED_SUFFIX, SWAP_SUFFIX, segmentFileName } from './segment-files.js'
+import { Segment, type SegmentOptions } from './segment.js'
 
 export interface CompactionInput {
   dir: string
   segments: readonly Segment[]
-  indexInterval: number
+  segmentOptions: SegmentOptions
   deleteRetentionMs: number
   now: number
 }
@@ -68,9 +69,8 @@ export async function compactSegments (input: CompactionInput): Promise<Segment[
     })
     if (dropped === 0) { result.push(seg); continue }
     changedAny = true
-    const logName = segmentFileName(seg.baseOffset, '.log')
-    const cleanedPath = join(input.dir, `${logName}.cleaned`)
-    const swapPath = join(input.dir, `${logName}.swap`)
+    const cleanedPath = join(input.dir, segmentFileName(seg.baseOffset, CLEANED_SUFFIX))
+    const swapPath = join(input.dir, segmentFileName(seg.baseOffset, SWAP_SUFFIX))
     // An emptied segment goes, except the log's first: the log start offset stays where it was, as in Kafka.
     if (out.length === 0 && seg !== input.segments[0]) {
       await seg.deleteFiles()
@@ -90,7 +90,7 @@ export async function compactSegments (input: CompactionInput): Promise<Segment[
     await rename(swapPath, seg.logPath)
     await fsyncDir(input.dir)
     seg.release() // readers holding the old segment keep reading the old inode
-    const { segment } = await Segment.load(input.dir, seg.baseOffset, input.indexInterval, true, input.now)
+    const { segment } = await Segment.load(input.dir, seg.baseOffset, input.segmentOptions, true, input.now)
     await segment.seal()
     result.push(segment)
   }

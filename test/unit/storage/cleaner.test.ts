@@ -21,7 +21,6 @@ describe('log cleaner timer', () => {
     await store.createTopic('t', { partitions: 1, configs: { 'segment.bytes': '1024', 'retention.bytes': '2000' } })
     const log = store.partition('t', 0)
     for (let i = 0; i < 60; i++) await log.append([{ key: Buffer.from(`k${i}`), value: Buffer.alloc(100, i) }])
-    expect(log.state().segments).toBeGreaterThan(4)
     const deadline = Date.now() + 5000
     while (log.state().sizeBytes >= 2000 + 1024 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20))
     expect(log.logStartOffset).toBeGreaterThan(0)
