@@ -10,6 +10,7 @@ import { mkdir } from 'node:fs/promises'
 import { batchMaxTimestampAt, decodeBatchInto, encodeRecordBatch, stampBaseOffset, type DecodedRecord } from '../codec/record-batch.js'
 import { KrestError } from '../util/errors.js'
 import { compactSegments } from './compactor.js'
+import { StorageError } from './errors.js'
 import { fsyncDir, Mutex } from './fs-util.js'
 import { loadSegments } from './log-loader.js'
 import { Segment, type SegmentBatch, type SegmentOptions, type SegmentRead } from './segment.js'
@@ -425,6 +426,8 @@ export class PartitionLog {
         // Stay in this segment if it may hold more.
         if (nextOffset < seg.nextOffset) i--
       }
+    } catch (err) {
+      throw this.readFailure(err)
     } finally {
       for (const seg of segments) seg.release()
     }
@@ -434,6 +437,15 @@ export class PartitionLog {
       logStartOffset: this.logStartOffset,
       nextOffset,
     }
+  }
+
+  /** Names the partition in a storage error found while reading, and counts it. */
+  private readFailure (err: unknown): unknown {
+    if (!(err instanceof StorageError)) return err
+    this.probe?.readFailed?.(this.topic, this.partition, err.reason)
+    this.logger?.error({ topic: this.topic, partition: this.partition, reason: err.reason, details: err.details }, err.message)
+    return new StorageError(err.reason, `cannot read ${this.topic}-${this.partition}: ${err.message}`,
+      { cause: err, details: { ...err.details, topic: this.topic, partition: this.partition } })
   }
 
   /** Records from `offset` onwards, at least one when any exists, about `maxBytes` of batches at most. */
@@ -466,6 +478,8 @@ export class PartitionLog {
         if (found !== null) return found
       }
       return null
+    } catch (err) {
+      throw this.readFailure(err)
     } finally {
       for (const seg of segments) seg.release()
     }
