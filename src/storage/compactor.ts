@@ -24,8 +24,18 @@ export interface CompactionInput {
   now: number
 }
 
-/** Returns the segments that replace `segments` (same order; emptied ones removed). */
-export async function compactSegments (input: CompactionInput): Promise<Segment[]> {
+export interface CompactionResult {
+  /** The segments that replace the input (same order; emptied ones removed). */
+  segments: Segment[]
+  /**
+   * Input segments no longer in `segments` (rewritten or emptied; their files are already replaced or unlinked).
+   * The caller releases them once `segments` is swapped in, so that a reader that picked the old list up before
+   * the swap still holds an open file: swapping is invisible to readers.
+   */
+  retired: Segment[]
+}
+
+export async function compactSegments (input: CompactionInput): Promise<CompactionResult> {
   // Pass 1: the last offset of every key in the closed part of the log.
   const latest = new Map<string, number>()
   for (const seg of input.segments) {
@@ -38,6 +48,7 @@ export async function compactSegments (input: CompactionInput): Promise<Segment[
     })
   }
   const result: Segment[] = []
+  const retired: Segment[] = []
   let changedAny = false
   // Pass 2: rewrite each segment keeping only the surviving records.
   for (const seg of input.segments) {
@@ -73,7 +84,8 @@ export async function compactSegments (input: CompactionInput): Promise<Segment[
     const swapPath = join(input.dir, segmentFileName(seg.baseOffset, SWAP_SUFFIX))
     // An emptied segment goes, except the log's first: the log start offset stays where it was, as in Kafka.
     if (out.length === 0 && seg !== input.segments[0]) {
-      await seg.deleteFiles()
+      await seg.unlinkFiles()
+      retired.push(seg)
       continue
     }
     const fd = await open(cleanedPath, 'w')
@@ -89,11 +101,11 @@ export async function compactSegments (input: CompactionInput): Promise<Segment[
     await unlinkIfExists(seg.timeIndexPath)
     await rename(swapPath, seg.logPath)
     await fsyncDir(input.dir)
-    seg.release() // readers holding the old segment keep reading the old inode
+    retired.push(seg) // released by the caller after the swap; its open handle keeps reading the old inode
     const { segment } = await Segment.load(input.dir, seg.baseOffset, input.segmentOptions, true, input.now)
     await segment.seal()
     result.push(segment)
   }
   if (changedAny) await fsyncDir(input.dir)
-  return result
+  return { segments: result, retired }
 }

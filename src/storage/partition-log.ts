@@ -566,7 +566,7 @@ export class PartitionLog {
         if (s.baseOffset >= this.cleanedUpTo) dirtyBytes += s.size
       }
       if (!force && (dirtyBytes === 0 || dirtyBytes / Math.max(totalBytes, 1) < this.config['min.cleanable.dirty.ratio'])) return false
-      const replaced = await compactSegments({
+      const { segments: replaced, retired } = await compactSegments({
         dir: this.dir,
         segments: closedSegments,
         segmentOptions: this.segmentOptions(),
@@ -574,7 +574,9 @@ export class PartitionLog {
         now: this.clock.now(),
       })
       const active = this.active
+      // Swap first, then let go of the old segments: readers that took the old list hold references.
       this.segments = [...replaced, active]
+      for (const seg of retired) seg.release()
       this.cleanedUpTo = active.baseOffset
       return true
     })

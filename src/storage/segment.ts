@@ -411,10 +411,15 @@ export class Segment {
 
   /** Removes the segment's files; open readers keep working on the unlinked inode until they release it. */
   async deleteFiles (): Promise<void> {
+    await this.unlinkFiles()
+    this.release()
+  }
+
+  /** Removes the segment's files but keeps the caller's reference (released later, after a swap). */
+  async unlinkFiles (): Promise<void> {
     await unlinkIfExists(this.logPath)
     await unlinkIfExists(this.indexPath)
     await unlinkIfExists(this.timeIndexPath)
-    this.release()
   }
 
   get indexEntries (): number { return this.offsetIndex.length }
