@@ -11,7 +11,7 @@ import { recordValueSpans, spanBytes } from '../../../serde/json-spans.js'
 import type { RecordSerializer } from '../../../serde/types.js'
 import { KrestError, isKrestError } from '../../../util/errors.js'
 import type { AppDeps, ApiPlugin } from '../../deps.js'
-import { mappingFor } from '../../errors.js'
+import { mappingFor, produceErrorMappings } from '../../errors.js'
 import { produceFormat } from '../../media-types.js'
 import { unsupportedMediaType } from '../../problem.js'
 import { V2_PRODUCES, errorResponses, partitionParam, topicParam } from '../common.js'
@@ -102,7 +102,7 @@ async function produce (deps: AppDeps, rawBodies: WeakMap<FastifyRequest, Buffer
   const outcomes = await deps.backend.producer.produce(topic, records, partition === undefined ? {} : { partition })
   const offsets = outcomes.map((o): V2OffsetEntry => o.ok
     ? { partition: o.partition, offset: o.offset, error_code: null, error: null }
-    : { partition: null, offset: null, error_code: mappingFor(o.error.code).errorCode, error: o.error.message })
+    : { partition: null, offset: null, error_code: mappingFor(o.error.code, produceErrorMappings).errorCode, error: o.error.message })
   return { offsets, key_schema_id: serializer.keySchemaId, value_schema_id: serializer.valueSchemaId }
 }
 
@@ -132,7 +132,7 @@ export const v2ProducePlugin: ApiPlugin = {
     })
 
     app.post<{ Params: { topic: string } }>('/topics/:topic', {
-      config: { produces: V2_PRODUCES },
+      config: { produces: V2_PRODUCES, errorMappings: produceErrorMappings },
       preValidation: checkContentType,
       schema: {
         operationId: 'produceToTopic',
@@ -147,7 +147,7 @@ export const v2ProducePlugin: ApiPlugin = {
     }, async request => await produce(deps, rawBodies, request, request.params.topic, undefined))
 
     app.post<{ Params: { topic: string, partition: number } }>('/topics/:topic/partitions/:partition', {
-      config: { produces: V2_PRODUCES },
+      config: { produces: V2_PRODUCES, errorMappings: produceErrorMappings },
       preValidation: checkContentType,
       schema: {
         operationId: 'produceToPartition',

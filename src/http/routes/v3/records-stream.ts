@@ -21,7 +21,7 @@ import type { Producer, ProduceOutcome } from '../../../backend/types.js'
 import { KrestError, isKrestError } from '../../../util/errors.js'
 import { ConcatenatedJsonSplitter, JsonStreamError } from '../../../util/json-stream.js'
 import { RecordFastPath } from './record-fast-path.js'
-import { mappingFor } from '../../errors.js'
+import { mappingFor, produceErrorMappings } from '../../errors.js'
 import { parseRecordRequest, type EncodedRecord, type RecordEncoder, type ReportData } from './records-request.js'
 
 export interface ErrorReport {
@@ -43,7 +43,7 @@ export interface SuccessReport {
 /** HTTP status and Confluent body of an error, as an HTTP response would carry it. */
 export function errorResponse (err: unknown, log: FastifyBaseLogger): { status: number, body: ErrorReport } {
   if (isKrestError(err)) {
-    const m = mappingFor(err.code)
+    const m = mappingFor(err.code, produceErrorMappings)
     if (m.status >= 500) log.error({ err }, 'produce failed')
     return { status: m.status, body: { error_code: m.errorCode, message: m.message ?? err.message } }
   }

@@ -1,3 +1,4 @@
+import { v3MetadataErrorMappings } from '../../errors.js'
 import { EMBEDDED_BROKER_ID } from '../../../backend/types.js'
 import { KrestError } from '../../../util/errors.js'
 import type { ApiPlugin } from '../../deps.js'
@@ -22,7 +23,7 @@ export const v3TopicsPlugin: ApiPlugin = {
     const { admin } = deps.backend
 
     app.get<{ Params: ClusterP }>('/v3/clusters/:cluster_id/topics', {
-      config: { produces: V3_PRODUCES },
+      config: { produces: V3_PRODUCES, errorMappings: v3MetadataErrorMappings },
       schema: {
         operationId: 'listKafkaTopics',
         tags: ['v3'],
@@ -37,7 +38,7 @@ export const v3TopicsPlugin: ApiPlugin = {
     })
 
     app.post<{ Params: ClusterP, Body: CreateTopicBody }>('/v3/clusters/:cluster_id/topics', {
-      config: { produces: V3_PRODUCES, unprocessableErrorCode: 42206 },
+      config: { produces: V3_PRODUCES, errorMappings: v3MetadataErrorMappings, unprocessableErrorCode: 42206 },
       schema: {
         operationId: 'createKafkaTopic',
         tags: ['v3'],
@@ -73,7 +74,7 @@ export const v3TopicsPlugin: ApiPlugin = {
     })
 
     app.get<{ Params: TopicP }>('/v3/clusters/:cluster_id/topics/:topic_name', {
-      config: { produces: V3_PRODUCES },
+      config: { produces: V3_PRODUCES, errorMappings: v3MetadataErrorMappings },
       schema: {
         operationId: 'getKafkaTopic',
         tags: ['v3'],
@@ -87,7 +88,7 @@ export const v3TopicsPlugin: ApiPlugin = {
     })
 
     app.patch<{ Params: TopicP, Body: { partitions_count: number } }>('/v3/clusters/:cluster_id/topics/:topic_name', {
-      config: { produces: V3_PRODUCES },
+      config: { produces: V3_PRODUCES, errorMappings: v3MetadataErrorMappings },
       schema: {
         operationId: 'updatePartitionCountKafkaTopic',
         tags: ['v3'],
@@ -102,7 +103,7 @@ export const v3TopicsPlugin: ApiPlugin = {
     })
 
     app.delete<{ Params: TopicP }>('/v3/clusters/:cluster_id/topics/:topic_name', {
-      config: { produces: V3_PRODUCES },
+      config: { produces: V3_PRODUCES, errorMappings: v3MetadataErrorMappings },
       schema: { operationId: 'deleteKafkaTopic', tags: ['v3'], params: topicParams, response: { 204: { type: 'null', description: 'Deleted' }, ...errorResponses } },
     }, async (request, reply) => {
       v3Context(deps, request, request.params.cluster_id)
