@@ -64,7 +64,9 @@ export const v3TopicsPlugin: ApiPlugin = {
         partitions = entries.length
         replicationFactor = Math.max(...entries.map(([, brokers]) => brokers.length))
       }
-      const configs: Record<string, string> = {}
+      // Without a prototype, a config named `__proto__` is a key like any other (and refused as unknown) instead of
+      // an assignment to the object's prototype that silently dropped it.
+      const configs: Record<string, string> = Object.create(null) as Record<string, string>
       for (const c of body.configs ?? []) if (c.value !== undefined && c.value !== null) configs[c.name] = c.value
       const validateOnly = body.validate_only === true
       const topic = await admin.createTopic(body.topic_name, { partitions, replicationFactor, configs }, { validateOnly })
