@@ -163,6 +163,7 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
     const registry = await SchemaRegistry.open({
       journal: await LogJournal.open(store),
       defaultCompatibility: config['schema.compatibility.level'],
+      maxSchemaBytes: config['schema.max.bytes'],
     })
     formats.register(avroFormat(registry)).register(jsonSchemaFormat(registry))
     readiness.mark('schema-registry')
