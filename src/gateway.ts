@@ -196,6 +196,7 @@ async function openGateway ({ config, clock, readiness }: GatewayBuild, options:
     const registry = await SchemaRegistry.open({
       journal: await LogJournal.open(engine.internalTopics),
       defaultCompatibility: config['schema.compatibility.level'],
+      maxSchemaBytes: config['schema.max.bytes'],
     })
     formats.register(avroFormat(registry)).register(jsonSchemaFormat(registry))
     readiness.mark('schema-registry')

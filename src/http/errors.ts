@@ -15,7 +15,10 @@ export interface HttpErrorMapping {
 }
 
 export const errorTable: Record<KrestErrorCode, HttpErrorMapping> = {
-  TOPIC_NOT_FOUND: { status: 404, errorCode: 40401, message: 'Topic not found.' },
+  // Confluent maps Kafka's UnknownTopicOrPartitionException (what its admin client raises for a missing topic on
+  // every metadata, config and delete route) to 404/40403 (rest-utils KafkaExceptionMapper); produce keeps 40401,
+  // see `produceErrorMappings`.
+  TOPIC_NOT_FOUND: { status: 404, errorCode: 40403, message: 'This server does not host this topic-partition.' },
   PARTITION_NOT_FOUND: { status: 404, errorCode: 40402, message: 'Partition not found.' },
   TOPIC_ALREADY_EXISTS: { status: 400, errorCode: 40002 },
   INVALID_TOPIC_NAME: { status: 422, errorCode: 42206 },
@@ -64,8 +67,27 @@ export const errorTable: Record<KrestErrorCode, HttpErrorMapping> = {
   OVERLOADED: { status: 503, errorCode: 503 },
 }
 
-export function mappingFor (code: KrestErrorCode): HttpErrorMapping {
-  return errorTable[code]
+/** Per-route replacements of rows of `errorTable` (a route's `config.errorMappings`). */
+export type ErrorMappings = Partial<Record<KrestErrorCode, HttpErrorMapping>>
+
+/**
+ * Produce (v2 and v3): a missing topic is Confluent's 404/40401 "Topic not found." (its producer's metadata
+ * timeout, "not present in metadata", is mapped so), not the admin client's 40403.
+ */
+export const produceErrorMappings: ErrorMappings = {
+  TOPIC_NOT_FOUND: { status: 404, errorCode: 40401, message: 'Topic not found.' },
+}
+
+/**
+ * v3 metadata routes: a missing partition of an existing topic is JAX-RS's plain 404 (kafka-rest's v3 resources
+ * throw `NotFoundException` on an empty Optional), not v2's 40402.
+ */
+export const v3MetadataErrorMappings: ErrorMappings = {
+  PARTITION_NOT_FOUND: { status: 404, errorCode: 404, message: 'HTTP 404 Not Found' },
+}
+
+export function mappingFor (code: KrestErrorCode, overrides?: ErrorMappings): HttpErrorMapping {
+  return overrides?.[code] ?? errorTable[code]
 }
 
 /** Schema Registry error code → status and Confluent Schema Registry `error_code` (its `Errors.java`). */

@@ -57,13 +57,13 @@ describe('v2 metadata', () => {
     ])
   })
 
-  it('answers 404/40401 for a missing topic and 404/40402 for a missing partition', async () => {
+  it('answers 404/40403 for a missing topic (Kafka UnknownTopicOrPartition, as Confluent) and 404/40402 for a missing partition', async () => {
     h = await startHarness()
     await h.gateway.backend.admin.createTopic('orders', { partitions: 2 })
     for (const path of ['/topics/nope', '/topics/nope/partitions', '/topics/nope/partitions/0', '/topics/nope/partitions/0/offsets']) {
       const res = await h.call('GET', path)
       expect(res.status, path).toBe(404)
-      expect(res.body, path).toEqual({ error_code: 40401, message: 'Topic not found.' })
+      expect(res.body, path).toEqual({ error_code: 40403, message: 'This server does not host this topic-partition.' })
     }
     for (const path of ['/topics/orders/partitions/2', '/topics/orders/partitions/2/offsets']) {
       const res = await h.call('GET', path)

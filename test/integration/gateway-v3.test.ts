@@ -178,10 +178,11 @@ describe('v3 topics', () => {
     expect(down.status).toBe(400)
     const missing = await harness.call('PATCH', `${base}/topics/none`, { body: { partitions_count: 3 }, headers: JSON_CT })
     expect(missing.status).toBe(404)
-    expect((missing.body as { error_code: number }).error_code).toBe(40401)
+    // Confluent: Kafka's UnknownTopicOrPartitionException → 404/40403
+    expect(missing.body).toEqual({ error_code: 40403, message: 'This server does not host this topic-partition.' })
   })
 
-  it('deletes a topic (204), then it is gone (404/40401)', async () => {
+  it('deletes a topic (204), then it is gone (404/40403, as Confluent)', async () => {
     const { harness, base } = await setup()
     await harness.call('POST', `${base}/topics`, { body: { topic_name: 'gone' }, headers: JSON_CT })
     const del = await harness.call('DELETE', `${base}/topics/gone`)
@@ -189,9 +190,10 @@ describe('v3 topics', () => {
     expect(del.text).toBe('')
     const get = await harness.call('GET', `${base}/topics/gone`)
     expect(get.status).toBe(404)
-    expect((get.body as { error_code: number }).error_code).toBe(40401)
+    expect(get.body).toEqual({ error_code: 40403, message: 'This server does not host this topic-partition.' })
     const again = await harness.call('DELETE', `${base}/topics/gone`)
     expect(again.status).toBe(404)
+    expect((again.body as { error_code: number }).error_code).toBe(40403)
     await harness.storage.createTopic('krest-internal-test', { partitions: 1, internal: true })
     const internal = await harness.call('DELETE', `${base}/topics/krest-internal-test`)
     expect(internal.status).toBe(400)
@@ -266,7 +268,7 @@ describe('v3 topic configs', () => {
     expect((getUnknown.body as { error_code: number }).error_code).toBe(404)
     const noTopic = await harness.call('GET', `${base}/topics/none/configs`)
     expect(noTopic.status).toBe(404)
-    expect((noTopic.body as { error_code: number }).error_code).toBe(40401)
+    expect((noTopic.body as { error_code: number }).error_code).toBe(40403)
   })
 })
 
@@ -288,7 +290,18 @@ describe('v3 partitions', () => {
     expect((one.body as { partition_id: number }).partition_id).toBe(1)
     const missing = await harness.call('GET', `${base}/topics/parts/partitions/2`)
     expect(missing.status).toBe(404)
-    expect((missing.body as { error_code: number }).error_code).toBe(40402)
+    // Confluent's v3 resources: an empty Optional → JAX-RS NotFoundException → 404/404
+    expect(missing.body).toEqual({ error_code: 404, message: 'HTTP 404 Not Found' })
+    for (const path of ['/partitions/2/replicas', '/partitions/2/replicas/0', '/partitions/2/offset']) {
+      const res = await harness.call('GET', `${base}/topics/parts${path}`)
+      expect(res.status, path).toBe(404)
+      expect(res.body, path).toEqual({ error_code: 404, message: 'HTTP 404 Not Found' })
+    }
+    for (const path of ['', '/partitions', '/partitions/0', '/partitions/0/replicas', '/configs']) {
+      const res = await harness.call('GET', `${base}/topics/nope${path}`)
+      expect(res.status, path).toBe(404)
+      expect(res.body, path).toEqual({ error_code: 40403, message: 'This server does not host this topic-partition.' })
+    }
     const replicas = await harness.call('GET', `${base}/topics/parts/partitions/0/replicas`)
     expect(replicas.body).toMatchObject({ kind: 'KafkaReplicaList', data: [{ kind: 'KafkaReplica', broker_id: 0, is_leader: true, is_in_sync: true }] })
     const replica = await harness.call('GET', `${base}/topics/parts/partitions/0/replicas/0`)
