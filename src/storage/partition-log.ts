@@ -192,6 +192,9 @@ export class PartitionLog {
     if (firstTs === null && this.clock.now() - seg.createdAt > this.config['segment.ms']) return true
     // Relative offsets and positions in the indexes are int32.
     if (this.nextOffset - seg.baseOffset + incoming.count > 2 ** 31 - 1) return true
+    // Kafka's segment.index.bytes: roll when the offset index (8 bytes an entry) or the time index (12) is full.
+    const indexBytes = this.config['segment.index.bytes']
+    if (seg.indexEntries >= Math.floor(indexBytes / 8) || seg.timeIndexEntries >= Math.floor(indexBytes / 12)) return true
     return false
   }
 

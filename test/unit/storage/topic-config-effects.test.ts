@@ -1,4 +1,4 @@
-/** min.compaction.lag.ms and max.compaction.lag.ms (issue 16 item 3): when the cleaner may and must compact. */
+/** Topic configs the engine applies as Kafka does (issue 16 item 3): compaction lags, segment.index.bytes. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { LogStore } from '../../../src/storage/index.js'
 import type { PartitionLog } from '../../../src/storage/index.js'
@@ -62,5 +62,23 @@ describe('compaction lags', () => {
     clock.advance(6000)
     expect(await log.compact()).toBe(true)
     expect(await recordCount(log)).toBeLessThan(afterFirst + 10)
+  })
+})
+
+describe('segment.index.bytes', () => {
+  it('rolls a new segment when the offset or time index is full', async () => {
+    await store.createTopic('small', { partitions: 1, configs: { 'index.interval.bytes': '0', 'segment.index.bytes': '80' } })
+    await store.createTopic('large', { partitions: 1, configs: { 'index.interval.bytes': '0' } })
+    for (const name of ['small', 'large']) {
+      const log = store.partition(name, 0)
+      for (let i = 0; i < 30; i++) {
+        clock.advance(1)
+        await log.append([{ key: null, value: Buffer.alloc(20, i), timestamp: clock.now() }])
+      }
+    }
+    // 80 bytes hold 10 offset entries and 6 time entries: at most 6 batches (one entry each) per segment.
+    expect(store.partition('small', 0).state().segments).toBeGreaterThanOrEqual(5)
+    expect(store.partition('large', 0).state().segments).toBe(1)
+    expect(await recordCount(store.partition('small', 0))).toBe(30)
   })
 })
