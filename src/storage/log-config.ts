@@ -3,7 +3,7 @@
  * Values arrive as strings (as in Kafka's admin API) and are parsed and range-checked here.
  */
 import { KrestError } from '../util/errors.js'
-import type { CleanupPolicy, LogConfig, TimestampType } from './types.js'
+import type { CleanupPolicy, LogConfig } from './types.js'
 
 type Kind = 'int' | 'long' | 'double' | 'boolean' | 'cleanup.policy' | 'enum' | 'throttled.replicas'
 
