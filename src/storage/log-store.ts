@@ -2,7 +2,7 @@
  * The storage engine's entry point: a data directory of topics, each split into partition logs.
  *
  * Layout of `<dataDir>`:
- *   .lock                              exclusive lock (pid and process start time of the owner)
+ *   .lock                              flock(2)ed while open; its text (pid, host) is for messages only
  *   meta.properties                    cluster.id and node.id, Kafka style
  *   .kafka_cleanshutdown               present only after a clean shutdown; removed when loading starts
  *   recovery-point-offset-checkpoint   per partition, the offset below which everything is fsynced (Kafka's format)
@@ -13,7 +13,8 @@ import { mkdir, readdir, rm, stat } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { KrestError } from '../util/errors.js'
-import { DirLock, fsyncDir, Mutex, readFileIfExists, unlinkIfExists, writeFileAtomic } from './fs-util.js'
+import { DirLock } from './dir-lock.js'
+import { fsyncDir, Mutex, readFileIfExists, unlinkIfExists, writeFileAtomic } from './fs-util.js'
 import {
   DEFAULT_LOG_CONFIG, TOPIC_CONFIG_DEFINITIONS, isTopicConfigName, normaliseOverrides, parseTopicConfigValue, resolveLogConfig,
 } from './log-config.js'
@@ -145,7 +146,7 @@ export class LogStore {
   static async open (options: LogStoreOptions): Promise<LogStore> {
     const { dataDir } = options
     await mkdir(join(dataDir, TOPICS_DIR), { recursive: true })
-    const lock = await DirLock.acquire(join(dataDir, '.lock'))
+    const lock = DirLock.acquire(join(dataDir, '.lock'))
     try {
       const clusterId = await LogStore.loadClusterId(dataDir)
       // A crash while loading must count as unclean, so the marker goes before anything is read.
@@ -156,7 +157,7 @@ export class LogStore {
       store.startTimers(options.retentionCheckIntervalMs ?? 300_000, options.checkpointIntervalMs ?? 60_000)
       return store
     } catch (err) {
-      await lock.release()
+      lock.release()
       throw err
     }
   }
@@ -447,7 +448,7 @@ export class LogStore {
         await this.writeRecoveryCheckpoint(true)
         await writeFileAtomic(join(this.dataDir, CLEAN_SHUTDOWN_FILE), JSON.stringify({ version: 0, brokerEpoch: -1 }) + '\n')
       })
-      await this.lock.release()
+      this.lock.release()
     })()
     return this.closing
   }

@@ -117,20 +117,6 @@ describe('recovery', () => {
     await store.close()
   })
 
-  it('refuses a second open of the same data directory', async () => {
-    const store = await LogStore.open({ dataDir: dir })
-    await expect(LogStore.open({ dataDir: dir })).rejects.toSatisfy(e => isKrestError(e, 'DATA_DIR_LOCKED'))
-    await store.close()
-    const again = await LogStore.open({ dataDir: dir })
-    await again.close()
-  })
-
-  it('takes over a lock left by a dead process', async () => {
-    await writeFile(join(dir, '.lock'), '999999999 1\n')
-    const store = await LogStore.open({ dataDir: dir })
-    await store.close()
-  })
-
   it('starts fast after a clean shutdown (marker present, removed while running)', async () => {
     let store = await LogStore.open({ dataDir: dir })
     await store.createTopic('t', { partitions: 2 })
