@@ -10,6 +10,7 @@ import { mkdir } from 'node:fs/promises'
 import { batchMaxTimestampAt, decodeBatchInto, encodeRecordBatch, stampBaseOffset, type DecodedRecord } from '../codec/record-batch.js'
 import { KrestError } from '../util/errors.js'
 import { compactSegments } from './compactor.js'
+import type { DamageReport, MissingRange } from './damage.js'
 import { StorageError } from './errors.js'
 import { fsyncDir, Mutex } from './fs-util.js'
 import { loadSegments } from './log-loader.js'
@@ -67,6 +68,10 @@ export class PartitionLog {
   private writeFailed = false
   private flushTimer: NodeJS.Timeout | undefined
   private closed = false
+  /** Offsets that cannot be served (damage found at start-up); reads there fail instead of skipping them. */
+  private missing: MissingRange[] = []
+  /** What start-up found damaged in this partition (quarantined, never deleted). */
+  damage: readonly DamageReport[] = []
   /** Offsets below this have been compacted already (in-memory: a restart compacts once more). */
   private cleanedUpTo = 0
 
@@ -92,9 +97,12 @@ export class PartitionLog {
   }
 
   /** Opens an existing partition through the log loader (recovery passes: see log-loader.ts). */
-  static async open (options: PartitionLogOptions & { clean: boolean, recoveryPoint: number }): Promise<PartitionLog> {
+  static async open (options: PartitionLogOptions & { dataDir: string, clean: boolean, recoveryPoint: number }): Promise<PartitionLog> {
     const log = new PartitionLog(options)
-    log.segments = await loadSegments({ ...options, segmentOptions: log.segmentOptions() })
+    const loaded = await loadSegments({ ...options, segmentOptions: log.segmentOptions(), compacted: options.config['cleanup.policy'].includes('compact') })
+    log.segments = loaded.segments
+    log.missing = loaded.missing
+    log.damage = loaded.damage
     if (log.segments.length === 0) {
       log.segments.push(await Segment.create(options.dir, 0, log.segmentOptions(), options.clock.now()))
     }
@@ -402,6 +410,7 @@ export class PartitionLog {
    */
   async readRaw (offset: number, maxBytes: number): Promise<RawReadResult & { nextOffset: number }> {
     this.checkReadOffset(offset)
+    if (this.missing.length > 0) this.checkNotMissing(offset)
     // Hold every segment of the snapshot from the start: retention or compaction may replace them meanwhile, and
     // a held segment keeps its file handle open on the old inode.
     const start = this.findSegmentIndex(this.segments, offset)
@@ -413,6 +422,10 @@ export class PartitionLog {
     try {
       for (let i = 0; i < segments.length && nextOffset < this.hw; i++) {
         const seg = segments[i] as Segment
+        if (nextOffset < seg.baseOffset && this.missing.length > 0 && this.missingAt(nextOffset) !== undefined) {
+          if (parts.length > 0) break // return what comes before the damage; the next read reports it
+          this.checkNotMissing(nextOffset)
+        }
         const chunk = await seg.read(nextOffset, maxBytes - total, parts.length > 0)
         if (chunk === null) {
           if (parts.length > 0 && nextOffset < seg.nextOffset) break // the next batch does not fit
@@ -439,9 +452,23 @@ export class PartitionLog {
     }
   }
 
+  private missingAt (offset: number): MissingRange | undefined {
+    return this.missing.find(m => offset >= m.from && offset < m.to)
+  }
+
+  private checkNotMissing (offset: number): void {
+    const range = this.missingAt(offset)
+    if (range === undefined) return
+    this.probe?.readFailed?.(this.topic, this.partition, 'missing-offsets')
+    throw new StorageError('missing-offsets',
+      `offsets ${range.from}..${range.to - 1} of ${this.topic}-${this.partition} cannot be served: ${range.reason}`,
+      { details: { from: range.from, to: range.to } })
+  }
+
   /** Names the partition in a storage error found while reading, and counts it. */
   private readFailure (err: unknown): unknown {
     if (!(err instanceof StorageError)) return err
+    if (err.reason === 'missing-offsets') return err // counted where it is thrown
     this.probe?.readFailed?.(this.topic, this.partition, err.reason)
     this.logger?.error({ topic: this.topic, partition: this.partition, reason: err.reason, details: err.details }, err.message)
     return new StorageError(err.reason, `cannot read ${this.topic}-${this.partition}: ${err.message}`,

@@ -13,7 +13,7 @@ import { open, stat, type FileHandle } from 'node:fs/promises'
 import {
   BATCH_HEADER_SIZE, LOG_OVERHEAD, batchBaseOffsetAt, batchLastOffsetAt, batchMaxTimestampAt, batchSizeAt, checkBatch,
 } from '../codec/record-batch.js'
-import { readFully, scanBatches, type ScannedBatch } from './batch-scan.js'
+import { readFully, scanBatches, scanPastDamage, type ScannedBatch } from './batch-scan.js'
 import { StorageError } from './errors.js'
 import { unlinkIfExists } from './fs-util.js'
 import { segmentPaths } from './segment-files.js'
@@ -175,6 +175,11 @@ export class Segment {
     await this.offsetIndex.rewrite()
     await this.timeIndex.rewrite()
     return result.validEnd
+  }
+
+  /** What the bytes after damage at `from` (found by `load`) held: see scanPastDamage. */
+  async scanPastDamage (from: number, fileSize: number): Promise<{ validAfter: boolean, highestOffset: number | undefined }> {
+    return await scanPastDamage(this.fd, from, fileSize, this.nextOffset)
   }
 
   /** Cuts a torn tail found by `load` (recovery of the active segment only). */
