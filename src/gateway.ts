@@ -110,11 +110,13 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
       logger: storageLogger,
       probe,
       retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
+      damagePolicy: config['log.damage.policy'],
     })
   } catch (err) {
     for (const b of bootstraps) await b.close()
     throw err
   }
+  readiness.noteStorageDamage(store.damage.map(d => d.message))
   readiness.mark('storage')
   metrics.attach({ logs: store })
   const address: AddressInfo = restBoot.address
