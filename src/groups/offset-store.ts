@@ -75,7 +75,19 @@ export class OffsetStore {
     }
     const offsets = new OffsetStore(options.store, options.clock, partitions)
     await offsets.replay()
+    await offsets.dropOffsetsOfMissingTopics()
     return offsets
+  }
+
+  /**
+   * A crash between a topic's deletion and its offset tombstones leaves committed offsets of a topic that no
+   * longer exists; a re-created topic of the same name would then start from them. They are tombstoned here.
+   */
+  private async dropOffsetsOfMissingTopics (): Promise<void> {
+    const existing = new Set(this.store.listTopics().map(t => t.name))
+    const gone = new Set<string>()
+    for (const m of this.byGroup.values()) for (const e of m.values()) if (!existing.has(e.topic)) gone.add(e.topic)
+    for (const topic of gone) await this.deleteTopic(topic)
   }
 
   private async replay (): Promise<void> {
