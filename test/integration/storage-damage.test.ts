@@ -14,10 +14,10 @@ afterEach(async () => {
 })
 
 describe('damage found at start-up, over HTTP', () => {
-  it('/ready lists what was quarantined; reads of the damaged offsets fail and are counted; the rest is served', async () => {
+  it('/ready lists what was quarantined; a consumer at the damaged offsets gets 50002, counted; the rest is served', async () => {
     dir = await mkdtemp(join(tmpdir(), 'krest-damage-'))
     h = await startHarness({}, dir)
-    await h.gateway.store.createTopic('d', { partitions: 1, configs: { 'segment.bytes': '2048' } })
+    await h.gateway.backend.admin.createTopic('d', { partitions: 1, configs: { 'segment.bytes': '2048' } })
     for (let i = 0; i < 60; i++) {
       const r = await h.call('POST', '/topics/d', { body: { records: [{ value: Buffer.from(`value-${i}`.padEnd(80, '.')).toString('base64') }] }, headers: { 'content-type': 'application/vnd.kafka.binary.v2+json' } })
       expect(r.status).toBe(200)
@@ -40,12 +40,22 @@ describe('damage found at start-up, over HTTP', () => {
     expect(damage).toHaveLength(1)
     expect(damage?.[0]).toContain(victim)
     expect(damage?.[0]).toContain(join(dir, '.quarantine', 'd-0'))
-    // Reading the damaged range fails; reading elsewhere works.
-    const log = h.gateway.store.partition('d', 0)
-    const report = h.gateway.store.damage[0]
-    const from = report?.offsets?.from as number
-    await expect(log.read(from, 1 << 20)).rejects.toThrow(/cannot be served/)
-    expect((await log.read(0, 100)).records[0]?.offset).toBe(0)
+    // A consumer positioned in the damaged range gets a Confluent error naming the damage, never wrong records.
+    const from = Number(/offsets (\d+)\.\.\d+ cannot be served/.exec(damage?.[0] ?? '')?.[1])
+    expect(from).toBeGreaterThan(0)
+    const created = await h.call('POST', '/consumers/dmg', { body: { format: 'binary', 'auto.offset.reset': 'earliest' } })
+    const path = `/consumers/dmg/instances/${(created.body as { instance_id: string }).instance_id}`
+    expect((await h.call('POST', `${path}/assignments`, { body: { partitions: [{ topic: 'd', partition: 0 }] } })).status).toBe(204)
+    expect((await h.call('POST', `${path}/positions`, { body: { offsets: [{ topic: 'd', partition: 0, offset: from }] } })).status).toBe(204)
+    const bad = await h.call('GET', `${path}/records?timeout=200`, { headers: { accept: 'application/vnd.kafka.binary.v2+json' } })
+    expect(bad.status).toBe(500)
+    expect(bad.body).toMatchObject({ error_code: 50002 })
+    expect((bad.body as { message: string }).message).toMatch(/cannot be served/)
+    // Reading before the damage works.
+    expect((await h.call('POST', `${path}/positions`, { body: { offsets: [{ topic: 'd', partition: 0, offset: 0 }] } })).status).toBe(204)
+    const good = await h.call('GET', `${path}/records?timeout=200&max_bytes=200`, { headers: { accept: 'application/vnd.kafka.binary.v2+json' } })
+    expect(good.status).toBe(200)
+    expect((good.body as Array<{ offset: number }>)[0]?.offset).toBe(0)
     const metrics = await h.call('GET', '/metrics')
     expect(metrics.text).toMatch(/krest_log_read_errors_total\{topic="d",reason="missing-offsets"\} 1/)
   })
