@@ -155,6 +155,7 @@ async function openGateway ({ config, clock, readiness }: GatewayBuild, options:
       probe,
       retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
       damagePolicy: config['log.damage.policy'],
+      maxOpenSegmentFiles: config['log.max.open.segments'],
       offsetsTopicPartitions: config['offsets.topic.num.partitions'],
       autoCreateTopics: config['auto.create.topics.enable'],
       defaultPartitions: config['num.partitions'],

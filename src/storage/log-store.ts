@@ -16,6 +16,7 @@ import { KrestError } from '../util/errors.js'
 import { QUARANTINE_DIR, type DamageReport } from './damage.js'
 import { DirLock } from './dir-lock.js'
 import { StorageError } from './errors.js'
+import { OpenSegmentFiles, defaultMaxOpenSegmentFiles } from './open-files.js'
 import { parsePartitionDirName, parseSegmentLogName, partitionDirName } from './segment-files.js'
 import { fsyncDir, Mutex, readFileIfExists, unlinkIfExists, writeFileAtomic } from './fs-util.js'
 import {
@@ -42,6 +43,11 @@ export interface LogStoreOptions {
    * (default) quarantines it, serves everything intact and reports it; `refuse` refuses to open the data dir.
    */
   damagePolicy?: 'start' | 'refuse'
+  /**
+   * `log.max.open.segments`: how many sealed segments' log files may be open at once (least recently read ones
+   * are closed beyond it). Default: half the process's open-file limit (see open-files.ts).
+   */
+  maxOpenSegmentFiles?: number
   /** Verify each record batch's CRC32C when reading (default true): a damaged batch fails the read instead of being served. */
   verifyReads?: boolean
 }
@@ -131,6 +137,7 @@ export class LogStore {
   private readonly probe: StorageProbe | undefined
   private readonly maxPartitions: number
   private readonly verifyReads: boolean
+  private readonly openFiles: OpenSegmentFiles
   private readonly startupDamage: DamageReport[] = []
   private readonly topics = new Map<string, Topic>()
   private readonly admin = new Mutex()
@@ -151,6 +158,7 @@ export class LogStore {
     this.probe = options.probe
     this.maxPartitions = options.maxPartitions ?? 10_000
     this.verifyReads = options.verifyReads ?? true
+    this.openFiles = new OpenSegmentFiles(options.maxOpenSegmentFiles ?? defaultMaxOpenSegmentFiles())
     this.lock = lock
     this.recoveredFromCleanShutdown = clean
   }
@@ -248,7 +256,7 @@ export class LogStore {
       const logs: PartitionLog[] = []
       for (let p = 0; p < meta.partitions; p++) {
         const dir = join(this.dataDir, partitionDirName(meta.name, p))
-        const base = { dir, topic: meta.name, partition: p, config, clock: this.clock, logger: this.logger, probe: this.probe, verifyReads: this.verifyReads }
+        const base = { dir, topic: meta.name, partition: p, config, clock: this.clock, logger: this.logger, probe: this.probe, verifyReads: this.verifyReads, openFiles: this.openFiles }
         const log = await pathExists(dir)
           ? await PartitionLog.open({ ...base, dataDir: this.dataDir, clean, recoveryPoint: recoveryPoints.get(`${meta.name}-${p}`) ?? 0 })
           : await PartitionLog.create(base)
@@ -395,7 +403,7 @@ export class LogStore {
       await rename(dir, aside)
       this.logger?.warn({ dir, movedTo: aside }, 'moved an existing partition directory aside before creating the partition')
     }
-    return await PartitionLog.create({ dir, topic, partition, config, clock: this.clock, logger: this.logger, probe: this.probe, verifyReads: this.verifyReads })
+    return await PartitionLog.create({ dir, topic, partition, config, clock: this.clock, logger: this.logger, probe: this.probe, verifyReads: this.verifyReads, openFiles: this.openFiles })
   }
 
   hasTopic (name: string): boolean {

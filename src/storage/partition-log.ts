@@ -11,9 +11,10 @@ import { batchMaxTimestampAt, decodeBatchInto, encodeRecordBatch, stampBaseOffse
 import { KrestError } from '../util/errors.js'
 import { compactSegments } from './compactor.js'
 import type { DamageReport, MissingRange } from './damage.js'
-import { StorageError } from './errors.js'
+import { StorageError, ioError } from './errors.js'
 import { fsyncDir, Mutex } from './fs-util.js'
 import { loadSegments } from './log-loader.js'
+import type { OpenSegmentFiles } from './open-files.js'
 import { Segment, type SegmentBatch, type SegmentOptions, type SegmentRead } from './segment.js'
 import type {
   AppendResult, Clock, LogConfig, PartitionState, RawReadResult, ReadResult, RecordInput, StorageLogger, StorageProbe,
@@ -40,6 +41,8 @@ export interface PartitionLogOptions {
   probe?: StorageProbe
   /** Verify each batch's CRC32C when reading (default true). */
   verifyReads?: boolean
+  /** The store-wide bound on open sealed-segment files. */
+  openFiles?: OpenSegmentFiles | undefined
 }
 
 const MAX_SAFE_OFFSET = Number.MAX_SAFE_INTEGER - 2 ** 31
@@ -53,6 +56,7 @@ export class PartitionLog {
   private readonly logger: StorageLogger | undefined
   private readonly probe: StorageProbe | undefined
   private readonly verifyReads: boolean
+  private readonly openFiles: OpenSegmentFiles | undefined
   private segments: Segment[] = []
   private nextOffset = 0
   private hw = 0
@@ -84,6 +88,7 @@ export class PartitionLog {
     this.logger = options.logger
     this.probe = options.probe
     this.verifyReads = options.verifyReads ?? true
+    this.openFiles = options.openFiles
   }
 
   /** Creates the directory and first segment of a new partition. */
@@ -113,7 +118,7 @@ export class PartitionLog {
   }
 
   private segmentOptions (): SegmentOptions {
-    return { indexInterval: this.config['index.interval.bytes'], verifyReads: this.verifyReads }
+    return { indexInterval: this.config['index.interval.bytes'], verifyReads: this.verifyReads, openFiles: this.openFiles }
   }
 
   get logStartOffset (): number { return (this.segments[0] as Segment).baseOffset }
@@ -210,7 +215,7 @@ export class PartitionLog {
         try {
           seg = await this.roll()
         } catch (err) {
-          const failure = new KrestError('STORAGE_ERROR', `cannot roll a new segment for ${this.topic}-${this.partition}: ${(err as Error).message}`, { cause: err })
+          const failure = ioError(`cannot roll a new segment for ${this.topic}-${this.partition}`, err)
           for (const p of cycle.slice(i)) p.reject(failure)
           return
         }

@@ -1,7 +1,8 @@
 /**
  * A child process that opens a LogStore on a data directory and reports on stdout: `opened` or
- * `refused <code> <message>`. With `hold` it keeps the store open until killed (for lock tests).
- * Usage: node --import tsx test/helpers/open-store.ts <dataDir> [hold]
+ * `refused <code> <message>`. With `hold` it keeps the store open until killed (for lock tests); with `read` it
+ * reads every partition from start to end first and reports `opened <records read>`.
+ * Usage: node --import tsx test/helpers/open-store.ts <dataDir> [hold|read]
  */
 import { LogStore } from '../../src/storage/index.js'
 import { isKrestError } from '../../src/util/errors.js'
@@ -10,7 +11,21 @@ const [dataDir, mode] = process.argv.slice(2)
 if (dataDir === undefined) throw new Error('usage: open-store.ts <dataDir> [hold]')
 try {
   const store = await LogStore.open({ dataDir, retentionCheckIntervalMs: 0, checkpointIntervalMs: 0 })
-  process.stdout.write('opened\n')
+  if (mode === 'read') {
+    let records = 0
+    for (const state of store.partitionStates()) {
+      const log = store.partition(state.topic, state.partition)
+      let offset = log.logStartOffset
+      while (offset < log.highWatermark) {
+        const res = await log.read(offset, 64 * 1024)
+        records += res.records.length
+        offset = res.nextOffset
+      }
+    }
+    process.stdout.write(`opened ${records}\n`)
+  } else {
+    process.stdout.write('opened\n')
+  }
   if (mode === 'hold') {
     setInterval(() => undefined, 1 << 30)
   } else {

@@ -20,6 +20,8 @@ export interface EmbeddedEngineOptions {
   probe?: StorageProbe
   /** `log.retention.check.interval.ms` */
   retentionCheckIntervalMs?: number
+  /** `log.max.open.segments` (0 or undefined: derived from the open-file limit). */
+  maxOpenSegmentFiles?: number
   /** `log.damage.policy`: start with damage quarantined (default) or refuse. */
   damagePolicy?: 'start' | 'refuse'
   /** `offsets.topic.num.partitions` (used when `__consumer_offsets` is first created). */
@@ -69,6 +71,7 @@ export async function openEmbeddedEngine (options: EmbeddedEngineOptions): Promi
     ...(options.probe === undefined ? {} : { probe: options.probe }),
     ...(options.retentionCheckIntervalMs === undefined ? {} : { retentionCheckIntervalMs: options.retentionCheckIntervalMs }),
     ...(options.damagePolicy === undefined ? {} : { damagePolicy: options.damagePolicy }),
+    ...(options.maxOpenSegmentFiles === undefined || options.maxOpenSegmentFiles === 0 ? {} : { maxOpenSegmentFiles: options.maxOpenSegmentFiles }),
   })
   options.onOpened?.storage?.(store)
   const internalTopics = storageInternalTopics(store)
