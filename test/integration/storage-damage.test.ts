@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startHarness, type Harness } from './gateway-harness.js'
+import { registryClient } from './registry-helpers.js'
 
 let h: Harness | undefined
 let dir: string | undefined
@@ -58,5 +59,23 @@ describe('damage found at start-up, over HTTP', () => {
     expect((good.body as Array<{ offset: number }>)[0]?.offset).toBe(0)
     const metrics = await h.call('GET', '/metrics')
     expect(metrics.text).toMatch(/krest_log_read_errors_total\{topic="d",reason="missing-offsets"\} 1/)
+  })
+
+  it('a damaged _schemas refuses to start rather than hand out a schema id again', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'krest-damage-'))
+    h = await startHarness({}, dir)
+    const c = registryClient(h.url)
+    for (let i = 0; i < 4; i++) {
+      const r = await c.register(`s${i}`, { type: 'record', name: `R${i}`, fields: [{ name: 'f', type: 'long' }] })
+      expect(r.status).toBe(200)
+    }
+    await h.gateway.close()
+    h = undefined
+    const victim = join(dir, '_schemas-0', '00000000000000000000.log')
+    const buf = await readFile(victim)
+    const at = 61 + 10 // inside the first record of the first batch
+    buf.writeUInt8(buf.readUInt8(at) ^ 0x20, at)
+    await writeFile(victim, buf)
+    await expect(startHarness({}, dir)).rejects.toThrow(/_schemas-0.*cannot be served|cannot read _schemas-0/)
   })
 })
