@@ -5,6 +5,11 @@
  * One writer: appends queue up and are written by a single drain loop; everything that changes the segment list
  * (roll, retention, compaction) runs under the same mutex. Readers take no lock: they work on a snapshot of the
  * segment list and hold a reference on the segment they read.
+ *
+ * Why one file of ~640 lines: the write path, roll, retention and compaction share the segment list, the mutex,
+ * the commit chain and the high watermark, and each must see the others' invariants (a segment is only deleted
+ * once fully durable, a swap is only made under the writer's mutex); loading (log-loader.ts), segments and
+ * their indexes (segment.ts, sparse-index.ts) and compaction's rewrite (compactor.ts) are already out.
  */
 import { mkdir } from 'node:fs/promises'
 import { batchMaxTimestampAt, decodeBatchInto, encodeRecordBatch, stampBaseOffset, type DecodedRecord } from '../codec/record-batch.js'
