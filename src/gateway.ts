@@ -154,6 +154,8 @@ async function openGateway ({ config, clock, readiness }: GatewayBuild, options:
       logger: storageLogger,
       probe,
       retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
+      damagePolicy: config['log.damage.policy'],
+      maxOpenSegmentFiles: config['log.max.open.segments'],
       offsetsTopicPartitions: config['offsets.topic.num.partitions'],
       autoCreateTopics: config['auto.create.topics.enable'],
       defaultPartitions: config['num.partitions'],
@@ -162,7 +164,11 @@ async function openGateway ({ config, clock, readiness }: GatewayBuild, options:
       endpoint: () => ({ host: address.address, port: address.port }),
       ...(options.openStore === undefined ? {} : { openStore: options.openStore }),
       onOpened: {
-        storage: logs => { readiness.mark('storage'); metrics.attach({ logs }) },
+        storage: logs => {
+          readiness.noteStorageDamage(logs.damage.map(d => d.message))
+          readiness.mark('storage')
+          metrics.attach({ logs })
+        },
         groups: groups => { readiness.mark('consumer-offsets'); metrics.attach({ groups }) },
       },
     })

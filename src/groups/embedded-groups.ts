@@ -39,7 +39,12 @@ export class EmbeddedGroups {
 
   /** Creates `__consumer_offsets` when missing and replays it. */
   static async open (options: EmbeddedGroupsOptions): Promise<EmbeddedGroups> {
-    const offsets = await OffsetStore.open({ internalTopics: options.internalTopics, clock: options.clock, partitions: options.offsetsTopicPartitions })
+    const offsets = await OffsetStore.open({
+      internalTopics: options.internalTopics,
+      clock: options.clock,
+      partitions: options.offsetsTopicPartitions,
+      topicExists: topic => options.store.hasTopic(topic),
+    })
     const coordinator = new GroupCoordinator({ store: options.store, offsets, clock: options.clock, logger: options.logger })
     return new EmbeddedGroups(coordinator, options.store, options.clock, options.logger)
   }

@@ -5,14 +5,21 @@
  * One writer: appends queue up and are written by a single drain loop; everything that changes the segment list
  * (roll, retention, compaction) runs under the same mutex. Readers take no lock: they work on a snapshot of the
  * segment list and hold a reference on the segment they read.
+ *
+ * Why one file of ~640 lines: the write path, roll, retention and compaction share the segment list, the mutex,
+ * the commit chain and the high watermark, and each must see the others' invariants (a segment is only deleted
+ * once fully durable, a swap is only made under the writer's mutex); loading (log-loader.ts), segments and
+ * their indexes (segment.ts, sparse-index.ts) and compaction's rewrite (compactor.ts) are already out.
  */
 import { mkdir } from 'node:fs/promises'
 import { batchMaxTimestampAt, decodeBatchInto, encodeRecordBatch, stampBaseOffset, type DecodedRecord } from '../codec/record-batch.js'
 import { KrestError } from '../util/errors.js'
 import { compactSegments } from './compactor.js'
-import { StorageError } from './errors.js'
+import type { DamageReport, MissingRange } from './damage.js'
+import { StorageError, ioError } from './errors.js'
 import { fsyncDir } from './fs-util.js'
 import { loadSegments } from './log-loader.js'
+import type { OpenSegmentFiles } from './open-files.js'
 import { Segment, type SegmentBatch, type SegmentOptions, type SegmentRead } from './segment.js'
 import { SerialQueue } from '../util/serial-queue.js'
 import type {
@@ -40,6 +47,8 @@ export interface PartitionLogOptions {
   probe?: StorageProbe
   /** Verify each batch's CRC32C when reading (default true). */
   verifyReads?: boolean
+  /** The store-wide bound on open sealed-segment files. */
+  openFiles?: OpenSegmentFiles | undefined
 }
 
 const MAX_SAFE_OFFSET = Number.MAX_SAFE_INTEGER - 2 ** 31
@@ -53,6 +62,7 @@ export class PartitionLog {
   private readonly logger: StorageLogger | undefined
   private readonly probe: StorageProbe | undefined
   private readonly verifyReads: boolean
+  private readonly openFiles: OpenSegmentFiles | undefined
   private segments: Segment[] = []
   private nextOffset = 0
   private hw = 0
@@ -68,6 +78,10 @@ export class PartitionLog {
   private writeFailed = false
   private flushTimer: NodeJS.Timeout | undefined
   private closed = false
+  /** Offsets that cannot be served (damage found at start-up); reads there fail instead of skipping them. */
+  private missing: MissingRange[] = []
+  /** What start-up found damaged in this partition (quarantined, never deleted). */
+  damage: readonly DamageReport[] = []
   /** Offsets below this have been compacted already (in-memory: a restart compacts once more). */
   private cleanedUpTo = 0
 
@@ -80,6 +94,7 @@ export class PartitionLog {
     this.logger = options.logger
     this.probe = options.probe
     this.verifyReads = options.verifyReads ?? true
+    this.openFiles = options.openFiles
   }
 
   /** Creates the directory and first segment of a new partition. */
@@ -93,9 +108,12 @@ export class PartitionLog {
   }
 
   /** Opens an existing partition through the log loader (recovery passes: see log-loader.ts). */
-  static async open (options: PartitionLogOptions & { clean: boolean, recoveryPoint: number }): Promise<PartitionLog> {
+  static async open (options: PartitionLogOptions & { dataDir: string, clean: boolean, recoveryPoint: number }): Promise<PartitionLog> {
     const log = new PartitionLog(options)
-    log.segments = await loadSegments({ ...options, segmentOptions: log.segmentOptions() })
+    const loaded = await loadSegments({ ...options, segmentOptions: log.segmentOptions(), compacted: options.config['cleanup.policy'].includes('compact') })
+    log.segments = loaded.segments
+    log.missing = loaded.missing
+    log.damage = loaded.damage
     if (log.segments.length === 0) {
       log.segments.push(await Segment.create(options.dir, 0, log.segmentOptions(), options.clock.now()))
     }
@@ -106,7 +124,7 @@ export class PartitionLog {
   }
 
   private segmentOptions (): SegmentOptions {
-    return { indexInterval: this.config['index.interval.bytes'], verifyReads: this.verifyReads }
+    return { indexInterval: this.config['index.interval.bytes'], verifyReads: this.verifyReads, openFiles: this.openFiles }
   }
 
   get logStartOffset (): number { return (this.segments[0] as Segment).baseOffset }
@@ -206,7 +224,7 @@ export class PartitionLog {
         try {
           seg = await this.roll()
         } catch (err) {
-          const failure = new KrestError('STORAGE_ERROR', `cannot roll a new segment for ${this.topic}-${this.partition}: ${(err as Error).message}`, { cause: err })
+          const failure = ioError(`cannot roll a new segment for ${this.topic}-${this.partition}`, err)
           for (const p of cycle.slice(i)) p.reject(failure)
           return
         }
@@ -406,6 +424,7 @@ export class PartitionLog {
    */
   async readRaw (offset: number, maxBytes: number): Promise<RawReadResult & { nextOffset: number }> {
     this.checkReadOffset(offset)
+    if (this.missing.length > 0) this.checkNotMissing(offset)
     // Hold every segment of the snapshot from the start: retention or compaction may replace them meanwhile, and
     // a held segment keeps its file handle open on the old inode.
     const start = this.findSegmentIndex(this.segments, offset)
@@ -417,6 +436,10 @@ export class PartitionLog {
     try {
       for (let i = 0; i < segments.length && nextOffset < this.hw; i++) {
         const seg = segments[i] as Segment
+        if (nextOffset < seg.baseOffset && this.missing.length > 0 && this.missingAt(nextOffset) !== undefined) {
+          if (parts.length > 0) break // return what comes before the damage; the next read reports it
+          this.checkNotMissing(nextOffset)
+        }
         const chunk = await seg.read(nextOffset, maxBytes - total, parts.length > 0)
         if (chunk === null) {
           if (parts.length > 0 && nextOffset < seg.nextOffset) break // the next batch does not fit
@@ -443,9 +466,23 @@ export class PartitionLog {
     }
   }
 
+  private missingAt (offset: number): MissingRange | undefined {
+    return this.missing.find(m => offset >= m.from && offset < m.to)
+  }
+
+  private checkNotMissing (offset: number): void {
+    const range = this.missingAt(offset)
+    if (range === undefined) return
+    this.probe?.readFailed?.(this.topic, this.partition, 'missing-offsets')
+    throw new StorageError('missing-offsets',
+      `offsets ${range.from}..${range.to - 1} of ${this.topic}-${this.partition} cannot be served: ${range.reason}`,
+      { details: { from: range.from, to: range.to } })
+  }
+
   /** Names the partition in a storage error found while reading, and counts it. */
   private readFailure (err: unknown): unknown {
     if (!(err instanceof StorageError)) return err
+    if (err.reason === 'missing-offsets') return err // counted where it is thrown
     this.probe?.readFailed?.(this.topic, this.partition, err.reason)
     this.logger?.error({ topic: this.topic, partition: this.partition, reason: err.reason, details: err.details }, err.message)
     return new StorageError(err.reason, `cannot read ${this.topic}-${this.partition}: ${err.message}`,

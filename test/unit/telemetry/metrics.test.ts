@@ -107,7 +107,7 @@ describe('Readiness', () => {
     r.mark('consumer-offsets')
     expect(r.report().reason).toMatch(/_schemas/)
     r.mark('schema-registry')
-    expect(r.report()).toEqual({ ready: true, reason: undefined, checks: { storage: true, 'consumer-offsets': true, 'schema-registry': true }, closing: false })
+    expect(r.report()).toEqual({ ready: true, reason: undefined, checks: { storage: true, 'consumer-offsets': true, 'schema-registry': true }, closing: false, storageDamage: [] })
     r.markClosing()
     expect(r.report()).toMatchObject({ ready: false, reason: 'the server is shutting down', closing: true })
   })
