@@ -10,10 +10,11 @@ import { RegistryError } from './errors.js'
 import { compileSafeRegex } from '../util/regex-safety.js'
 import { isKrestError } from '../util/errors.js'
 import { JsonSchemaValidators, jsonSchemaReadProblems, parseJsonSchema, type JsonParsed } from './json-schema.js'
+import { sortedJson } from './json-schema.js'
 import {
   COMPATIBILITY_LEVELS, MODES,
-  type CompatibilityLevel, type Mode, type SchemaInput, type SchemaJournal, type SchemaReference, type SchemaType,
-  type SchemaVersion, type StoredSchema
+  type CompatibilityLevel, type Mode, type RegistryConfig, type SchemaInput, type SchemaJournal, type SchemaMetadata,
+  type SchemaReference, type SchemaRuleSet, type SchemaType, type SchemaVersion, type StoredSchema
 } from './types.js'
 
 export type AnyParsed = AvroParsed | JsonParsed
@@ -155,9 +156,24 @@ function schemaValue (v: SchemaVersion): Buffer {
   const out: Record<string, unknown> = { subject: v.subject, version: v.version, id: v.id }
   if (v.schemaType !== 'AVRO') out.schemaType = v.schemaType
   if (v.references.length > 0) out.references = v.references
+  if (v.metadata !== undefined) out.metadata = v.metadata
+  if (v.ruleSet !== undefined) out.ruleSet = v.ruleSet
   out.schema = v.schema
   out.deleted = v.deleted
   return Buffer.from(JSON.stringify(out))
+}
+
+function configValue (c: RegistryConfig): Buffer {
+  return Buffer.from(JSON.stringify(c))
+}
+
+function sameContract (a: { metadata?: SchemaMetadata | undefined, ruleSet?: SchemaRuleSet | undefined }, b: { metadata?: SchemaMetadata | undefined, ruleSet?: SchemaRuleSet | undefined }): boolean {
+  return sortedJson(a.metadata ?? null) === sortedJson(b.metadata ?? null) && sortedJson(a.ruleSet ?? null) === sortedJson(b.ruleSet ?? null)
+}
+
+/** Metadata and rule sets are JSON objects; anything else in a journal record is ignored. */
+function readObject (raw: unknown): Record<string, unknown> | undefined {
+  return isRecord(raw) ? raw : undefined
 }
 
 function readReferences (raw: unknown): SchemaReference[] {
@@ -175,8 +191,8 @@ export class SchemaRegistry {
   private readonly schemas = new Map<number, StoredSchema>()
   /** How many stored subject-versions (live or soft-deleted) hold each id. */
   private readonly holders = new Map<number, number>()
-  private readonly configs = new Map<string, CompatibilityLevel>()
-  private globalConfig: CompatibilityLevel | undefined
+  private readonly configs = new Map<string, RegistryConfig>()
+  private globalConfig: RegistryConfig | undefined
   private readonly modes = new Map<string, Mode>()
   private globalMode: Mode | undefined
   private maxId = 0
@@ -228,10 +244,11 @@ export class SchemaRegistry {
         const schemaType: SchemaType = value.schemaType === 'JSON' ? 'JSON' : 'AVRO'
         const v: SchemaVersion = {
           subject, version: key.version, id: value.id, schemaType, schema: value.schema,
-          references: readReferences(value.references), deleted: value.deleted === true
+          references: readReferences(value.references), deleted: value.deleted === true,
+          metadata: readObject(value.metadata), ruleSet: readObject(value.ruleSet)
         }
         const existing = this.schemas.get(v.id)
-        if (existing !== undefined && (existing.schema !== v.schema || existing.schemaType !== v.schemaType) && !this.holdsSameIdentity(existing, v)) {
+        if (existing !== undefined && (existing.schema !== v.schema || existing.schemaType !== v.schemaType || !sameContract(existing, v)) && !this.holdsSameIdentity(existing, v)) {
           return // an id collision with a different schema is ignored on replay, as Confluent does
         }
         const previous = this.subjects.get(subject)?.get(v.version)
@@ -243,7 +260,7 @@ export class SchemaRegistry {
         let versions = this.subjects.get(subject)
         if (versions === undefined) { versions = new Map(); this.subjects.set(subject, versions) }
         versions.set(v.version, v)
-        if (!this.schemas.has(v.id)) this.schemas.set(v.id, { id: v.id, schemaType: v.schemaType, schema: v.schema, references: v.references })
+        if (!this.schemas.has(v.id)) this.schemas.set(v.id, { id: v.id, schemaType: v.schemaType, schema: v.schema, references: v.references, metadata: v.metadata, ruleSet: v.ruleSet })
         this.holders.set(v.id, (this.holders.get(v.id) ?? 0) + 1)
         if (v.id > this.maxId) this.maxId = v.id
         return
@@ -261,10 +278,13 @@ export class SchemaRegistry {
           return
         }
         if (!isRecord(value)) return
+        const config: RegistryConfig = {}
         const level = COMPATIBILITY_LEVELS.find((l) => l === String(value.compatibilityLevel).toUpperCase())
-        if (level === undefined) return
-        if (subject === null) this.globalConfig = level
-        else this.configs.set(subject, level)
+        if (level !== undefined) config.compatibilityLevel = level
+        if (typeof value.normalize === 'boolean') config.normalize = value.normalize
+        if (config.compatibilityLevel === undefined && config.normalize === undefined) return
+        if (subject === null) this.globalConfig = config
+        else this.configs.set(subject, config)
         return
       }
       case 'MODE': {
@@ -290,7 +310,7 @@ export class SchemaRegistry {
 
   private holdsSameIdentity (a: StoredSchema, b: SchemaVersion): boolean {
     try {
-      return this.identityOf(a.id) === this.identityKey(this.parse(b.schemaType, b.schema, b.references), b.references)
+      return this.identityOf(a.id) === this.identityKey(this.parse(b.schemaType, b.schema, b.references), b)
     } catch {
       return false
     }
@@ -371,8 +391,11 @@ export class SchemaRegistry {
     return parseJsonSchema(text, flat.filter((r) => r.schemaType === 'JSON'), this.validators)
   }
 
-  private identityKey (p: AnyParsed, refs: SchemaReference[]): string {
-    return `${p.schemaType}\u0000${p.canonical}\u0000${refs.map((r) => `${r.name}\u0001${r.subject}\u0001${r.version}`).join('\u0002')}`
+  /** Identity of a schema: type, canonical text, references, and the data contract (Confluent's MD5 covers them all). */
+  private identityKey (p: AnyParsed, c: { references: SchemaReference[], metadata?: SchemaMetadata | undefined, ruleSet?: SchemaRuleSet | undefined }): string {
+    const refs = c.references.map((r) => `${r.name}\u0001${r.subject}\u0001${r.version}`).join('\u0002')
+    const contract = c.metadata === undefined && c.ruleSet === undefined ? '' : `\u0000${sortedJson(c.metadata ?? null)}\u0000${sortedJson(c.ruleSet ?? null)}`
+    return `${p.schemaType}\u0000${p.canonical}\u0000${refs}${contract}`
   }
 
   /** The parsed form of a stored schema id (cached). */
@@ -393,7 +416,7 @@ export class SchemaRegistry {
     if (s === undefined) return undefined
     let key: string
     try {
-      key = this.identityKey(this.parsedSchema(id), s.references)
+      key = this.identityKey(this.parsedSchema(id), s)
     } catch {
       key = `unparsable\u0000${id}`
     }
@@ -533,6 +556,21 @@ export class SchemaRegistry {
     return out
   }
 
+  /**
+   * GET /subjects/{s}/metadata: the newest version whose metadata `properties` hold every given key/value pair
+   * (Confluent 7.4+). 40401 for a subject without versions, 40403 when none matches.
+   */
+  latestWithMetadata (subject: string, properties: Record<string, string>, opts: { deleted?: boolean } = {}): SchemaVersion {
+    const versions = [...(this.subjects.get(subject)?.values() ?? [])].filter((v) => !v.deleted || opts.deleted === true).sort((a, b) => b.version - a.version)
+    if (versions.length === 0) throw subjectNotFound(subject)
+    const hit = versions.find((v) => {
+      const props = v.metadata?.properties
+      return isRecord(props) && Object.entries(properties).every(([k, x]) => props[k] === x)
+    })
+    if (hit === undefined) throw new RegistryError('SCHEMA_NOT_FOUND', 'Schema not found')
+    return hit
+  }
+
   /** Is this schema registered under the subject? Returns the stored version (the stored text, not the posted one). */
   lookup (subject: string, input: SchemaInput, opts: { deleted?: boolean } = {}): SchemaVersion {
     const versions = this.subjects.get(subject)
@@ -540,11 +578,19 @@ export class SchemaRegistry {
     if (![...versions.values()].some((v) => !v.deleted) && opts.deleted !== true) throw subjectNotFound(subject)
     const { schemaType, references } = this.normalizeInput(input)
     const parsed = this.parse(schemaType, input.schema, references)
-    const key = this.identityKey(parsed, references)
     const candidates = [...versions.values()].filter((v) => !v.deleted || opts.deleted === true).sort((a, b) => a.version - b.version)
-    const hit = candidates.find((v) => this.identityOf(v.id) === key) ??
-      // a fully inlined schema (no references) also matches a stored one that uses references for the same types
-      (references.length === 0 ? candidates.find((v) => this.sameResolvedSchema(v.id, parsed)) : undefined)
+    const matching = (contract: { metadata?: SchemaMetadata | undefined, ruleSet?: SchemaRuleSet | undefined }): SchemaVersion | undefined => {
+      const key = this.identityKey(parsed, { references, ...contract })
+      return candidates.find((v) => this.identityOf(v.id) === key) ??
+        // a fully inlined schema (no references) also matches a stored one that uses references for the same types
+        (references.length === 0 ? candidates.find((v) => sameContract(v, contract) && this.sameResolvedSchema(v.id, parsed)) : undefined)
+    }
+    // as register would: a request without metadata or rule set takes the latest version's (Confluent 7.3+)
+    const latest = this.latestLive(subject)
+    const hit = matching(input) ??
+      (latest !== undefined && (input.metadata === undefined || input.ruleSet === undefined)
+        ? matching({ metadata: input.metadata ?? latest.metadata, ruleSet: input.ruleSet ?? latest.ruleSet })
+        : undefined)
     if (hit === undefined) throw new RegistryError('SCHEMA_NOT_FOUND', 'Schema not found')
     return hit
   }
@@ -562,34 +608,54 @@ export class SchemaRegistry {
   // ------------------------------------------------------------------------------------------------ config & mode
 
   effectiveCompatibility (subject: string): CompatibilityLevel {
-    return this.configs.get(subject) ?? this.globalConfig ?? this.defaultCompatibility
+    return this.configs.get(subject)?.compatibilityLevel ?? this.getGlobalCompatibility()
   }
 
   getGlobalCompatibility (): CompatibilityLevel {
-    return this.globalConfig ?? this.defaultCompatibility
+    return this.globalConfig?.compatibilityLevel ?? this.defaultCompatibility
   }
 
-  getSubjectCompatibility (subject: string, defaultToGlobal: boolean): CompatibilityLevel {
+  /** GET /config: the global configuration, the level always present. */
+  getGlobalConfig (): RegistryConfig {
+    return { ...this.globalConfig, compatibilityLevel: this.getGlobalCompatibility() }
+  }
+
+  /** GET /config/{subject}: the subject's own configuration (40408 if none, unless `defaultToGlobal`). */
+  getSubjectConfig (subject: string, defaultToGlobal: boolean): RegistryConfig {
     const own = this.configs.get(subject)
-    if (own !== undefined) return own
-    if (defaultToGlobal) return this.getGlobalCompatibility()
+    if (own !== undefined) return defaultToGlobal ? { ...this.getGlobalConfig(), ...own } : { ...own }
+    if (defaultToGlobal) return this.getGlobalConfig()
     throw new RegistryError('SUBJECT_LEVEL_COMPATIBILITY_NOT_CONFIGURED', `Subject '${subject}' does not have subject-level compatibility configured`)
   }
 
+  getSubjectCompatibility (subject: string, defaultToGlobal: boolean): CompatibilityLevel {
+    return this.getSubjectConfig(subject, defaultToGlobal).compatibilityLevel ?? this.getGlobalCompatibility()
+  }
+
   async setCompatibility (subject: string | null, level: CompatibilityLevel): Promise<void> {
+    await this.setConfig(subject, { compatibilityLevel: level })
+  }
+
+  /** PUT /config[/{subject}]: fields sent replace those set at that level; fields not sent are kept. */
+  async setConfig (subject: string | null, update: RegistryConfig): Promise<RegistryConfig> {
     if (subject !== null) validateSubject(subject)
-    await this.exclusive(async () => {
+    return await this.exclusive(async () => {
       this.checkWritable(subject)
-      await this.write([[configKey(subject), Buffer.from(JSON.stringify({ compatibilityLevel: level }))]])
+      const current = subject === null ? this.globalConfig : this.configs.get(subject)
+      const next: RegistryConfig = { ...current }
+      if (update.compatibilityLevel !== undefined) next.compatibilityLevel = update.compatibilityLevel
+      if (update.normalize !== undefined) next.normalize = update.normalize
+      await this.write([[configKey(subject), configValue(next)]])
+      return next
     })
   }
 
-  /** Removes a level; returns the level that was in force before. */
-  async deleteCompatibility (subject: string | null): Promise<CompatibilityLevel> {
+  /** Removes a level's configuration; returns what was in force before (the global one: with the default level). */
+  async deleteCompatibility (subject: string | null): Promise<RegistryConfig> {
     return await this.exclusive(async () => {
       this.checkWritable(subject)
       if (subject === null) {
-        const old = this.getGlobalCompatibility()
+        const old = this.getGlobalConfig()
         if (this.globalConfig !== undefined) await this.write([[configKey(null), null]])
         return old
       }
@@ -724,7 +790,11 @@ export class SchemaRegistry {
       }
       const { schemaType, references } = this.normalizeInput(input)
       const parsed = this.parse(schemaType, input.schema, references)
-      const key = this.identityKey(parsed, references)
+      // metadata and rule set not sent are inherited from the latest version (Confluent's maybeSetMetadataRuleSet)
+      const latest = importing ? undefined : this.latestLive(subject)
+      const metadata = input.metadata ?? latest?.metadata
+      const ruleSet = input.ruleSet ?? latest?.ruleSet
+      const key = this.identityKey(parsed, { references, metadata, ruleSet })
       const versions = this.subjects.get(subject)
 
       // the same schema already live in this subject: its id and version, no compatibility check
@@ -763,7 +833,7 @@ export class SchemaRegistry {
       }
       if (version > MAX_VERSION) throw new RegistryError('INVALID_SCHEMA', 'Too many versions')
       const finalId = id ?? this.maxId + 1
-      const record: SchemaVersion = { subject, version, id: finalId, schemaType, schema: parsed.text, references, deleted: false }
+      const record: SchemaVersion = { subject, version, id: finalId, schemaType, schema: parsed.text, references, metadata, ruleSet, deleted: false }
       const value = schemaValue(record)
       this.checkSize(value.length, 'bytes once stored')
       await this.write([[schemaKey(subject, version), value]])

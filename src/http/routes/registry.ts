@@ -12,7 +12,7 @@ import { RegistryError, type RegistryErrorKind } from '../../registry/errors.js'
 import {
   parseCompatibilityLevel, parseMode, parseVersion, type SchemaRegistry, type VersionSelector
 } from '../../registry/registry.js'
-import { SUPPORTED_SCHEMA_TYPES, type SchemaInput, type SchemaReference, type SchemaVersion, type StoredSchema } from '../../registry/types.js'
+import { SUPPORTED_SCHEMA_TYPES, type RegistryConfig, type SchemaInput, type SchemaReference, type SchemaVersion, type StoredSchema } from '../../registry/types.js'
 
 export const REGISTRY_V1_JSON = 'application/vnd.schemaregistry.v1+json'
 export const REGISTRY_JSON = 'application/vnd.schemaregistry+json'
@@ -100,19 +100,29 @@ export function negotiateRegistryType (accept: string | undefined): string | und
   return best?.type
 }
 
-function bool (v: unknown): boolean {
-  return typeof v === 'string' && v.trim().toLowerCase() === 'true'
+function bool (v: string | string[] | undefined): boolean {
+  const s = one(v)
+  return typeof s === 'string' && s.trim().toLowerCase() === 'true'
 }
 
 function isRecord (v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
-type Query = Record<string, string | undefined>
+type Query = Record<string, string | string[] | undefined>
+
+/** A query parameter given once; the last one when repeated. */
+function one (v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[v.length - 1] : v
+}
+/** A query parameter that may be repeated (`key=a&key=b`). */
+function many (v: string | string[] | undefined): string[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v]
+}
 
 function page<T> (items: T[], q: Query): T[] {
-  const offset = Math.max(0, Number.parseInt(q.offset ?? '0', 10) || 0)
-  const limitRaw = Number.parseInt(q.limit ?? '-1', 10)
+  const offset = Math.max(0, Number.parseInt(one(q.offset) ?? '0', 10) || 0)
+  const limitRaw = Number.parseInt(one(q.limit) ?? '-1', 10)
   const limit = Number.isFinite(limitRaw) && limitRaw > 0 ? limitRaw : undefined
   return items.slice(offset, limit === undefined ? undefined : offset + limit)
 }
@@ -120,7 +130,7 @@ function page<T> (items: T[], q: Query): T[] {
 /** A register/lookup/compatibility body; unknown fields are ignored as Confluent's entities do. */
 function schemaBody (body: unknown): SchemaInput {
   if (!isRecord(body)) throw new RegistryHttpError(422, 422, 'Request body must be a JSON object with a "schema" field')
-  const { schema, schemaType, references, id, version } = body
+  const { schema, schemaType, references, id, version, metadata, ruleSet } = body
   if (schema === undefined || schema === null) throw new RegistryHttpError(422, 42201, 'Empty schema')
   if (typeof schema !== 'string') throw new RegistryHttpError(422, 422, 'Field "schema" must be a string')
   if (schemaType !== undefined && schemaType !== null && typeof schemaType !== 'string') throw new RegistryHttpError(422, 422, 'Field "schemaType" must be a string')
@@ -134,7 +144,11 @@ function schemaBody (body: unknown): SchemaInput {
   }
   if (id !== undefined && id !== null && (typeof id !== 'number' || !Number.isInteger(id))) throw new RegistryHttpError(422, 422, 'Field "id" must be an integer')
   if (version !== undefined && version !== null && (typeof version !== 'number' || !Number.isInteger(version))) throw new RegistryHttpError(422, 422, 'Field "version" must be an integer')
+  if (metadata !== undefined && metadata !== null && !isRecord(metadata)) throw new RegistryHttpError(422, 422, 'Field "metadata" must be an object')
+  if (ruleSet !== undefined && ruleSet !== null && !isRecord(ruleSet)) throw new RegistryHttpError(422, 422, 'Field "ruleSet" must be an object')
   return {
+    metadata: isRecord(metadata) ? metadata : undefined,
+    ruleSet: isRecord(ruleSet) ? ruleSet : undefined,
     schema,
     schemaType: typeof schemaType === 'string' ? schemaType : undefined,
     references: refs,
@@ -143,10 +157,18 @@ function schemaBody (body: unknown): SchemaInput {
   }
 }
 
+/** Data-contract fields, when the schema has them (Confluent leaves empty ones out). */
+function contractView (s: StoredSchema | SchemaVersion, out: Record<string, unknown>): Record<string, unknown> {
+  if (s.metadata !== undefined) out.metadata = s.metadata
+  if (s.ruleSet !== undefined) out.ruleSet = s.ruleSet
+  return out
+}
+
 function versionView (v: SchemaVersion): Record<string, unknown> {
   const out: Record<string, unknown> = { subject: v.subject, version: v.version, id: v.id }
   if (v.schemaType !== 'AVRO') out.schemaType = v.schemaType
   if (v.references.length > 0) out.references = v.references
+  contractView(v, out)
   out.schema = v.schema
   return out
 }
@@ -155,7 +177,16 @@ function schemaView (s: StoredSchema): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   if (s.schemaType !== 'AVRO') out.schemaType = s.schemaType
   if (s.references.length > 0) out.references = s.references
+  contractView(s, out)
   out.schema = s.schema
+  return out
+}
+
+/** `{compatibilityLevel, normalize?}`, as GET /config answers. */
+function configView (c: RegistryConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  if (c.compatibilityLevel !== undefined) out.compatibilityLevel = c.compatibilityLevel
+  if (c.normalize !== undefined) out.normalize = c.normalize
   return out
 }
 
@@ -179,7 +210,7 @@ function parseBody (text: string): unknown {
 
 // ------------------------------------------------------------------------------------------------ route docs
 type ParamName = 'subject' | 'version' | 'id'
-type QueryName = 'deleted' | 'deletedOnly' | 'subjectPrefix' | 'offset' | 'limit' | 'permanent' | 'normalize' | 'verbose' | 'defaultToGlobal' | 'force' | 'latestOnly'
+type QueryName = 'deleted' | 'deletedOnly' | 'subjectPrefix' | 'offset' | 'limit' | 'permanent' | 'normalize' | 'verbose' | 'defaultToGlobal' | 'force' | 'latestOnly' | 'key' | 'value'
 interface RouteDoc { params?: ParamName[], query?: QueryName[], body?: Record<string, unknown>, response?: Record<string, unknown> }
 
 const str = (description: string): Record<string, unknown> => ({ type: 'string', description })
@@ -200,29 +231,39 @@ const QUERY_DOCS: Record<QueryName, Record<string, unknown>> = {
   defaultToGlobal: str('"true" to answer the effective (global) setting when the subject has none'),
   force: str('"true" to switch to IMPORT even when subjects exist'),
   latestOnly: str('"true" for the latest version of each subject only'),
+  key: str('A metadata property name (repeat with value)'),
+  value: str('The value of the metadata property named by the key at the same position'),
 }
 function objectOf (properties: Record<string, unknown>, required?: string[]): Record<string, unknown> {
   return { type: 'object', properties, ...(required === undefined ? {} : { required }) }
 }
 const ERROR_DOC = objectOf({ error_code: { type: 'integer' }, message: { type: 'string' } }, ['error_code', 'message'])
 const REFERENCE_DOC = objectOf({ name: { type: 'string' }, subject: { type: 'string' }, version: { type: 'integer' } }, ['name', 'subject', 'version'])
+const CONTRACT_DOCS = {
+  metadata: { type: 'object', description: 'Data-contract metadata {tags, properties, sensitive}: stored, part of the identity; inherited from the latest version when absent' },
+  ruleSet: { type: 'object', description: 'Data-contract rules {migrationRules, domainRules, encodingRules}: stored, part of the identity; inherited when absent' }
+}
 const SCHEMA_BODY_DOC = objectOf({
   schema: str('The schema text'),
   schemaType: { type: 'string', enum: ['AVRO', 'JSON'], description: 'Default AVRO' },
   references: { type: 'array', items: REFERENCE_DOC },
+  ...CONTRACT_DOCS,
   id: { type: 'integer', description: 'IMPORT mode only' },
   version: { type: 'integer', description: 'IMPORT mode only' }
 }, ['schema'])
 const VERSION_DOC = objectOf({
-  subject: { type: 'string' }, version: { type: 'integer' }, id: { type: 'integer' }, schemaType: { type: 'string' }, references: { type: 'array', items: REFERENCE_DOC }, schema: { type: 'string' }
+  subject: { type: 'string' }, version: { type: 'integer' }, id: { type: 'integer' }, schemaType: { type: 'string' }, references: { type: 'array', items: REFERENCE_DOC }, ...CONTRACT_DOCS, schema: { type: 'string' }
 }, ['subject', 'version', 'id', 'schema'])
-const SCHEMA_DOC = objectOf({ schemaType: { type: 'string' }, references: { type: 'array', items: REFERENCE_DOC }, schema: { type: 'string' } }, ['schema'])
+const REGISTER_DOC = objectOf({
+  id: { type: 'integer' }, version: { type: 'integer' }, schemaType: { type: 'string' }, references: { type: 'array', items: REFERENCE_DOC }, ...CONTRACT_DOCS, schema: { type: 'string' }
+}, ['id', 'version'])
+const SCHEMA_DOC = objectOf({ schemaType: { type: 'string' }, references: { type: 'array', items: REFERENCE_DOC }, ...CONTRACT_DOCS, schema: { type: 'string' }, subject: { type: 'string' }, version: { type: 'integer' }, maxId: { type: 'integer' } }, ['schema'])
 const STRINGS_DOC = { type: 'array', items: { type: 'string' } }
 const INTS_DOC = { type: 'array', items: { type: 'integer' } }
 const LEVEL_ENUM = { type: 'string', enum: ['NONE', 'BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE'] }
 const MODE_ENUM = { type: 'string', enum: ['READWRITE', 'READONLY', 'READONLY_OVERRIDE', 'IMPORT'] }
-const CONFIG_DOC = objectOf({ compatibilityLevel: LEVEL_ENUM })
-const CONFIG_BODY_DOC = objectOf({ compatibility: LEVEL_ENUM }, ['compatibility'])
+const CONFIG_DOC = objectOf({ compatibilityLevel: LEVEL_ENUM, normalize: { type: 'boolean' } })
+const CONFIG_BODY_DOC = objectOf({ compatibility: LEVEL_ENUM, normalize: { type: 'boolean', description: 'Kept and reported; schemas are always stored canonically' } })
 const MODE_DOC = objectOf({ mode: MODE_ENUM }, ['mode'])
 const COMPAT_DOC = objectOf({ is_compatible: { type: 'boolean' }, messages: STRINGS_DOC }, ['is_compatible'])
 const ANY_JSON_DOC = { description: 'The schema itself as a JSON document' }
@@ -303,14 +344,15 @@ export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutes
 
   app.get<{ Querystring: Query }>('/schemas', meta('listSchemas', 'Schemas of all subjects', { query: ['subjectPrefix', 'deleted', 'latestOnly', 'offset', 'limit'], response: { type: 'array', items: VERSION_DOC } }), async (request) => {
     const q = request.query
-    return page(reg.listSchemas({ subjectPrefix: q.subjectPrefix, deleted: bool(q.deleted), latestOnly: bool(q.latestOnly) }), q).map(versionView)
+    return page(reg.listSchemas({ subjectPrefix: one(q.subjectPrefix), deleted: bool(q.deleted), latestOnly: bool(q.latestOnly) }), q).map(versionView)
   })
 
   app.get<{ Params: IdParams, Querystring: Query }>('/schemas/ids/:id', meta('getSchemaById', 'Schema by global id', { params: ['id'], response: SCHEMA_DOC }), async (request) => {
     const s = reg.getSchemaById(schemaIdParam(request.params.id))
     const view = schemaView(s)
-    if (request.query.subject !== undefined) {
-      const v = reg.versionsForId(s.id, { deleted: true }).find((x) => x.subject === request.query.subject)
+    const subject = one(request.query.subject)
+    if (subject !== undefined) {
+      const v = reg.versionsForId(s.id, { deleted: true }).find((x) => x.subject === subject)
       if (v !== undefined) { view.subject = v.subject; view.version = v.version }
     }
     if (bool(request.query.fetchMaxId)) view.maxId = reg.maxSchemaId
@@ -332,7 +374,7 @@ export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutes
   // ---------------------------------------------------------------------------------------------- subjects
   app.get<{ Querystring: Query }>('/subjects', meta('listSubjects', 'Subjects', { query: ['subjectPrefix', 'deleted', 'deletedOnly', 'offset', 'limit'], response: STRINGS_DOC }), async (request) => {
     const q = request.query
-    return page(reg.listSubjects({ subjectPrefix: q.subjectPrefix, deleted: bool(q.deleted), deletedOnly: bool(q.deletedOnly) }), q)
+    return page(reg.listSubjects({ subjectPrefix: one(q.subjectPrefix), deleted: bool(q.deleted), deletedOnly: bool(q.deletedOnly) }), q)
   })
 
   app.get<{ Params: SubjectParams, Querystring: Query }>('/subjects/:subject/versions', meta('listVersions', 'Versions of a subject', { params: ['subject'], query: ['deleted', 'deletedOnly', 'offset', 'limit'], response: INTS_DOC }), async (request) => {
@@ -340,9 +382,24 @@ export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutes
     return page(reg.listVersions(request.params.subject, { deleted: bool(q.deleted), deletedOnly: bool(q.deletedOnly) }), q)
   })
 
-  app.post<{ Params: SubjectParams, Querystring: Query }>('/subjects/:subject/versions', meta('register', 'Register a schema under a subject (200 with its id)', { params: ['subject'], query: ['normalize'], body: SCHEMA_BODY_DOC, response: objectOf({ id: { type: 'integer' } }, ['id']) }), async (request) => {
+  app.post<{ Params: SubjectParams, Querystring: Query }>('/subjects/:subject/versions', meta('register', 'Register a schema under a subject (200 with its id and version)', { params: ['subject'], query: ['normalize'], body: SCHEMA_BODY_DOC, response: REGISTER_DOC }), async (request) => {
     const result = await reg.register(request.params.subject, schemaBody(request.body))
-    return { id: result.id }
+    // Confluent 8.x answers the registered schema with its id and version (older servers: `{id}` only; clients
+    // read what they know). `schemaType` is always present there, AVRO included.
+    const v = reg.getVersion(request.params.subject, result.version)
+    const out: Record<string, unknown> = { id: result.id, version: result.version, schemaType: v.schemaType }
+    if (v.references.length > 0) out.references = v.references
+    contractView(v, out)
+    out.schema = v.schema
+    return out
+  })
+
+  app.get<{ Params: SubjectParams, Querystring: Query }>('/subjects/:subject/metadata', meta('getLatestWithMetadata', 'Newest version whose metadata properties hold every key/value pair given', { params: ['subject'], query: ['key', 'value', 'deleted'], response: VERSION_DOC }), async (request) => {
+    const keys = many(request.query.key)
+    const values = many(request.query.value)
+    if (keys.length !== values.length) throw new RegistryHttpError(422, 422, 'Query parameters "key" and "value" must come in pairs')
+    const properties = Object.fromEntries(keys.map((k, i) => [k, values[i] as string]))
+    return versionView(reg.latestWithMetadata(request.params.subject, properties, { deleted: bool(request.query.deleted) }))
   })
 
   app.post<{ Params: SubjectParams, Querystring: Query }>('/subjects/:subject', meta('lookupSchema', 'Is this schema registered under the subject?', { params: ['subject'], query: ['deleted', 'normalize'], body: SCHEMA_BODY_DOC, response: VERSION_DOC }), async (request) => {
@@ -350,7 +407,7 @@ export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutes
     const out: Record<string, unknown> = { subject: v.subject, id: v.id, version: v.version, schema: v.schema }
     if (v.schemaType !== 'AVRO') out.schemaType = v.schemaType
     if (v.references.length > 0) out.references = v.references
-    return out
+    return contractView(v, out)
   })
 
   app.delete<{ Params: SubjectParams, Querystring: Query }>('/subjects/:subject', meta('deleteSubject', 'Soft or permanently delete a subject', { params: ['subject'], query: ['permanent'], response: INTS_DOC }), async (request) => {
@@ -377,29 +434,43 @@ export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutes
   })
 
   // ---------------------------------------------------------------------------------------------- config
-  const levelFromBody = (body: unknown): ReturnType<typeof parseCompatibilityLevel> => {
+  /** A PUT /config body: `compatibility` (or `compatibilityLevel`) and/or `normalize`; at least one. */
+  const configFromBody = (body: unknown): RegistryConfig => {
     if (!isRecord(body)) throw new RegistryHttpError(422, 422, 'Request body must be a JSON object with a "compatibility" field')
-    return parseCompatibilityLevel(body.compatibility ?? body.compatibilityLevel)
+    const config: RegistryConfig = {}
+    const level = body.compatibility ?? body.compatibilityLevel
+    if (level !== undefined && level !== null) config.compatibilityLevel = parseCompatibilityLevel(level)
+    if (body.normalize !== undefined && body.normalize !== null) {
+      if (typeof body.normalize !== 'boolean') throw new RegistryHttpError(422, 422, 'Field "normalize" must be a boolean')
+      config.normalize = body.normalize
+    }
+    if (config.compatibilityLevel === undefined && config.normalize === undefined) parseCompatibilityLevel(undefined) // 42203, as before
+    return config
   }
+  /** The PUT echo: Confluent answers the request's fields (`compatibility`, `normalize`). */
+  const configEcho = (c: RegistryConfig): Record<string, unknown> => ({
+    ...(c.compatibilityLevel === undefined ? {} : { compatibility: c.compatibilityLevel }),
+    ...(c.normalize === undefined ? {} : { normalize: c.normalize })
+  })
 
-  app.get('/config', meta('getGlobalConfig', 'Global compatibility level', { query: ['defaultToGlobal'], response: CONFIG_DOC }), async () => ({ compatibilityLevel: reg.getGlobalCompatibility() }))
-  app.put('/config', meta('setGlobalConfig', 'Set the global compatibility level', { body: CONFIG_BODY_DOC, response: CONFIG_BODY_DOC }), async (request) => {
-    const level = levelFromBody(request.body)
-    await reg.setCompatibility(null, level)
-    return { compatibility: level }
+  app.get('/config', meta('getGlobalConfig', 'Global configuration (compatibility level, normalize)', { query: ['defaultToGlobal'], response: CONFIG_DOC }), async () => configView(reg.getGlobalConfig()))
+  app.put('/config', meta('setGlobalConfig', 'Set the global compatibility level and/or normalize', { body: CONFIG_BODY_DOC, response: CONFIG_BODY_DOC }), async (request) => {
+    const update = configFromBody(request.body)
+    await reg.setConfig(null, update)
+    return configEcho(update)
   })
-  app.delete('/config', meta('deleteGlobalConfig', 'Reset the global compatibility level', { response: CONFIG_DOC }), async () => ({ compatibilityLevel: await reg.deleteCompatibility(null) }))
+  app.delete('/config', meta('deleteGlobalConfig', 'Reset the global configuration', { response: CONFIG_DOC }), async () => configView(await reg.deleteCompatibility(null)))
 
-  app.get<{ Params: SubjectParams, Querystring: Query }>('/config/:subject', meta('getSubjectConfig', 'Subject compatibility level (40408 if none, unless defaultToGlobal=true)', { params: ['subject'], query: ['defaultToGlobal'], response: CONFIG_DOC }), async (request) => {
-    return { compatibilityLevel: reg.getSubjectCompatibility(request.params.subject, bool(request.query.defaultToGlobal)) }
+  app.get<{ Params: SubjectParams, Querystring: Query }>('/config/:subject', meta('getSubjectConfig', 'Subject configuration (40408 if none, unless defaultToGlobal=true)', { params: ['subject'], query: ['defaultToGlobal'], response: CONFIG_DOC }), async (request) => {
+    return configView(reg.getSubjectConfig(request.params.subject, bool(request.query.defaultToGlobal)))
   })
-  app.put<{ Params: SubjectParams }>('/config/:subject', meta('setSubjectConfig', 'Set a subject compatibility level', { params: ['subject'], body: CONFIG_BODY_DOC, response: CONFIG_BODY_DOC }), async (request) => {
-    const level = levelFromBody(request.body)
-    await reg.setCompatibility(request.params.subject, level)
-    return { compatibility: level }
+  app.put<{ Params: SubjectParams }>('/config/:subject', meta('setSubjectConfig', 'Set a subject compatibility level and/or normalize', { params: ['subject'], body: CONFIG_BODY_DOC, response: CONFIG_BODY_DOC }), async (request) => {
+    const update = configFromBody(request.body)
+    await reg.setConfig(request.params.subject, update)
+    return configEcho(update)
   })
-  app.delete<{ Params: SubjectParams }>('/config/:subject', meta('deleteSubjectConfig', 'Remove a subject compatibility level', { params: ['subject'], response: CONFIG_DOC }), async (request) => {
-    return { compatibilityLevel: await reg.deleteCompatibility(request.params.subject) }
+  app.delete<{ Params: SubjectParams }>('/config/:subject', meta('deleteSubjectConfig', 'Remove a subject configuration', { params: ['subject'], response: CONFIG_DOC }), async (request) => {
+    return configView(await reg.deleteCompatibility(request.params.subject))
   })
 
   // ---------------------------------------------------------------------------------------------- mode
@@ -443,7 +514,7 @@ export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutes
 const ROUTE_PATTERNS: RegExp[] = [
   '/', '/contexts', '/schemas', '/schemas/types', '/schemas/ids/:p', '/schemas/ids/:p/schema', '/schemas/ids/:p/subjects',
   '/schemas/ids/:p/versions', '/subjects', '/subjects/:p', '/subjects/:p/versions', '/subjects/:p/versions/:p',
-  '/subjects/:p/versions/:p/schema', '/subjects/:p/versions/:p/referencedby', '/config', '/config/:p', '/mode', '/mode/:p',
+  '/subjects/:p/versions/:p/schema', '/subjects/:p/versions/:p/referencedby', '/subjects/:p/metadata', '/config', '/config/:p', '/mode', '/mode/:p',
   '/compatibility/subjects/:p/versions', '/compatibility/subjects/:p/versions/:p'
 ].map((p) => new RegExp(`^${p.replace(/:p/g, '[^/]+')}/?$`))
 

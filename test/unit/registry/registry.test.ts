@@ -226,10 +226,10 @@ describe('config and mode', () => {
     expect(reg.getSubjectCompatibility('s', true)).toBe('BACKWARD')
     await reg.setCompatibility('s', 'FULL_TRANSITIVE')
     expect(reg.getSubjectCompatibility('s', false)).toBe('FULL_TRANSITIVE')
-    expect(await reg.deleteCompatibility('s')).toBe('FULL_TRANSITIVE')
+    expect(await reg.deleteCompatibility('s')).toEqual({ compatibilityLevel: 'FULL_TRANSITIVE' })
     await expectKind(reg.deleteCompatibility('s'), 'SUBJECT_NOT_FOUND')
     await reg.setCompatibility(null, 'NONE')
-    expect(await reg.deleteCompatibility(null)).toBe('NONE')
+    expect(await reg.deleteCompatibility(null)).toEqual({ compatibilityLevel: 'NONE' })
     expect(reg.getGlobalCompatibility()).toBe('BACKWARD')
   })
 
