@@ -9,7 +9,8 @@ import { avroIncompatibilities, formatAvroIncompatibility } from './avro-compati
 import { RegistryError } from './errors.js'
 import { compileSafeRegex } from '../util/regex-safety.js'
 import { isKrestError } from '../util/errors.js'
-import { JsonSchemaValidators, jsonSchemaReadProblems, parseJsonSchema, type JsonParsed } from './json-schema.js'
+import { JsonSchemaValidators, parseJsonSchema, type JsonParsed } from './json-schema.js'
+import { jsonSchemaReadProblems } from './json-schema-compatibility.js'
 import { sortedJson } from './json-schema.js'
 import {
   COMPATIBILITY_LEVELS, MODES,
