@@ -38,3 +38,8 @@ export class RegistryError extends Error {
 export function isRegistryError (err: unknown, kind?: RegistryErrorKind): err is RegistryError {
   return err instanceof RegistryError && (kind === undefined || err.kind === kind)
 }
+
+/** 42202, in Confluent's words. */
+export function invalidVersion (raw: unknown): RegistryError {
+  return new RegistryError('INVALID_VERSION', `The specified version '${String(raw)}' is not a valid version id. Allowed values are between [1, 2^31-1] and the string "latest"`)
+}

@@ -91,3 +91,8 @@ export interface SchemaJournal {
   replay (apply: (key: Buffer, value: Buffer | null) => void): Promise<void>
   append (key: Buffer, value: Buffer | null): Promise<void>
 }
+
+/** A version path segment once parsed: a number in 1..2^31-1, or the newest live version. */
+export type VersionSelector = number | 'latest'
+/** The highest version number (Confluent's: a Java int). */
+export const MAX_VERSION = 2 ** 31 - 1

@@ -9,9 +9,11 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ApiPlugin } from '../deps.js'
 import { RegistryError, type RegistryErrorKind } from '../../registry/errors.js'
+import type { SchemaRegistry, VersionSelector } from '../../registry/registry.js'
+import { parseCompatibilityLevel, parseMode, parseVersion } from './registry-params.js'
 import {
-  parseCompatibilityLevel, parseMode, parseVersion, type SchemaRegistry, type VersionSelector
-} from '../../registry/registry.js'
+  PARAM_DOCS, QUERY_DOCS, objectOf, ERROR_DOC, SCHEMA_BODY_DOC, VERSION_DOC, REGISTER_DOC, SCHEMA_DOC, STRINGS_DOC, INTS_DOC, CONFIG_DOC, CONFIG_BODY_DOC, MODE_DOC, COMPAT_DOC, ANY_JSON_DOC, type RouteDoc
+} from './registry-docs.js'
 import { SUPPORTED_SCHEMA_TYPES, type RegistryConfig, type SchemaInput, type SchemaReference, type SchemaVersion, type StoredSchema } from '../../registry/types.js'
 
 export const REGISTRY_V1_JSON = 'application/vnd.schemaregistry.v1+json'
@@ -208,65 +210,6 @@ function parseBody (text: string): unknown {
   }
 }
 
-// ------------------------------------------------------------------------------------------------ route docs
-type ParamName = 'subject' | 'version' | 'id'
-type QueryName = 'deleted' | 'deletedOnly' | 'subjectPrefix' | 'offset' | 'limit' | 'permanent' | 'normalize' | 'verbose' | 'defaultToGlobal' | 'force' | 'latestOnly' | 'key' | 'value'
-interface RouteDoc { params?: ParamName[], query?: QueryName[], body?: Record<string, unknown>, response?: Record<string, unknown> }
-
-const str = (description: string): Record<string, unknown> => ({ type: 'string', description })
-const PARAM_DOCS: Record<ParamName, Record<string, unknown>> = {
-  subject: str('Subject name (URL-encoded)'),
-  version: str('Version: 1..2^31-1, "latest" or -1'),
-  id: str('Global schema id')
-}
-const QUERY_DOCS: Record<QueryName, Record<string, unknown>> = {
-  deleted: str('"true" to include soft-deleted entries'),
-  deletedOnly: str('"true" to list only soft-deleted entries'),
-  subjectPrefix: str('Only subjects starting with this prefix'),
-  offset: str('Pagination offset'),
-  limit: str('Pagination limit'),
-  permanent: str('"true" for a hard delete (after a soft delete)'),
-  normalize: str('Accepted and ignored: schemas are always stored in canonical form'),
-  verbose: str('"true" to list what is incompatible'),
-  defaultToGlobal: str('"true" to answer the effective (global) setting when the subject has none'),
-  force: str('"true" to switch to IMPORT even when subjects exist'),
-  latestOnly: str('"true" for the latest version of each subject only'),
-  key: str('A metadata property name (repeat with value)'),
-  value: str('The value of the metadata property named by the key at the same position'),
-}
-function objectOf (properties: Record<string, unknown>, required?: string[]): Record<string, unknown> {
-  return { type: 'object', properties, ...(required === undefined ? {} : { required }) }
-}
-const ERROR_DOC = objectOf({ error_code: { type: 'integer' }, message: { type: 'string' } }, ['error_code', 'message'])
-const REFERENCE_DOC = objectOf({ name: { type: 'string' }, subject: { type: 'string' }, version: { type: 'integer' } }, ['name', 'subject', 'version'])
-const CONTRACT_DOCS = {
-  metadata: { type: 'object', description: 'Data-contract metadata {tags, properties, sensitive}: stored, part of the identity; inherited from the latest version when absent' },
-  ruleSet: { type: 'object', description: 'Data-contract rules {migrationRules, domainRules, encodingRules}: stored, part of the identity; inherited when absent' }
-}
-const SCHEMA_BODY_DOC = objectOf({
-  schema: str('The schema text'),
-  schemaType: { type: 'string', enum: ['AVRO', 'JSON'], description: 'Default AVRO' },
-  references: { type: 'array', items: REFERENCE_DOC },
-  ...CONTRACT_DOCS,
-  id: { type: 'integer', description: 'IMPORT mode only' },
-  version: { type: 'integer', description: 'IMPORT mode only' }
-}, ['schema'])
-const VERSION_DOC = objectOf({
-  subject: { type: 'string' }, version: { type: 'integer' }, id: { type: 'integer' }, schemaType: { type: 'string' }, references: { type: 'array', items: REFERENCE_DOC }, ...CONTRACT_DOCS, schema: { type: 'string' }
-}, ['subject', 'version', 'id', 'schema'])
-const REGISTER_DOC = objectOf({
-  id: { type: 'integer' }, version: { type: 'integer' }, schemaType: { type: 'string' }, references: { type: 'array', items: REFERENCE_DOC }, ...CONTRACT_DOCS, schema: { type: 'string' }
-}, ['id', 'version'])
-const SCHEMA_DOC = objectOf({ schemaType: { type: 'string' }, references: { type: 'array', items: REFERENCE_DOC }, ...CONTRACT_DOCS, schema: { type: 'string' }, subject: { type: 'string' }, version: { type: 'integer' }, maxId: { type: 'integer' } }, ['schema'])
-const STRINGS_DOC = { type: 'array', items: { type: 'string' } }
-const INTS_DOC = { type: 'array', items: { type: 'integer' } }
-const LEVEL_ENUM = { type: 'string', enum: ['NONE', 'BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE'] }
-const MODE_ENUM = { type: 'string', enum: ['READWRITE', 'READONLY', 'READONLY_OVERRIDE', 'IMPORT'] }
-const CONFIG_DOC = objectOf({ compatibilityLevel: LEVEL_ENUM, normalize: { type: 'boolean' } })
-const CONFIG_BODY_DOC = objectOf({ compatibility: LEVEL_ENUM, normalize: { type: 'boolean', description: 'Kept and reported; schemas are always stored canonically' } })
-const MODE_DOC = objectOf({ mode: MODE_ENUM }, ['mode'])
-const COMPAT_DOC = objectOf({ is_compatible: { type: 'boolean' }, messages: STRINGS_DOC }, ['is_compatible'])
-const ANY_JSON_DOC = { description: 'The schema itself as a JSON document' }
 
 /** Registers the registry routes on `app` (call inside an encapsulated context, e.g. via `app.register`). */
 export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutesOptions): Promise<void> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { MemoryJournal, SchemaRegistry, isRegistryError, parseVersion, type RegistryErrorKind } from '../../../src/registry/index.js'
+import { MemoryJournal, SchemaRegistry, isRegistryError, type RegistryErrorKind } from '../../../src/registry/index.js'
+import { parseVersion } from '../../../src/http/routes/registry-params.js'
 
 async function fresh (journal = new MemoryJournal()): Promise<{ reg: SchemaRegistry, journal: MemoryJournal }> {
   return { reg: await SchemaRegistry.open({ journal }), journal }
