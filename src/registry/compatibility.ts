@@ -5,6 +5,7 @@
  */
 import { avroIncompatibilities, formatAvroIncompatibility } from './avro-compatibility.js'
 import { jsonSchemaReadProblems } from './json-schema-compatibility.js'
+import { protobufReadProblems } from './protobuf-compatibility.js'
 import type { AnyParsed } from './schema-store.js'
 import type { CompatibilityLevel, SchemaVersion } from './types.js'
 
@@ -14,6 +15,7 @@ export function readProblems (reader: AnyParsed, writer: AnyParsed, readerLabel:
     return avroIncompatibilities(reader.type, writer.type, readerLabel, writerLabel).map(formatAvroIncompatibility)
   }
   if (reader.schemaType === 'JSON' && writer.schemaType === 'JSON') return jsonSchemaReadProblems(reader, writer)
+  if (reader.schemaType === 'PROTOBUF' && writer.schemaType === 'PROTOBUF') return protobufReadProblems(reader, writer)
   return ['Incompatible because of different schema type']
 }
 

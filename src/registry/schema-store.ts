@@ -8,6 +8,7 @@ import { parseAvro, type AvroParsed } from './avro.js'
 import { RegistryError } from './errors.js'
 import { JsonSchemaValidators, parseJsonSchema, sortedJson, type JsonParsed } from './json-schema.js'
 import { isRecord, readObject, readReferences } from './journal-records.js'
+import { parseProtobuf, type ProtobufParsed } from './protobuf.js'
 import { MAX_SCHEMA_NESTING, checkSchemaPatterns, jsonNestingDepth } from './schema-guards.js'
 import {
   COMPATIBILITY_LEVELS, MODES,
@@ -15,7 +16,7 @@ import {
   type SchemaReference, type SchemaRuleSet, type SchemaType, type SchemaVersion, type StoredSchema, type VersionSelector
 } from './types.js'
 
-export type AnyParsed = AvroParsed | JsonParsed
+export type AnyParsed = AvroParsed | JsonParsed | ProtobufParsed
 
 export const DEFAULT_MAX_SCHEMA_BYTES = 1_000_000
 
@@ -87,7 +88,7 @@ export class SchemaStore {
         if (subject === null || typeof key.version !== 'number') return
         if (value === null) { this.removeVersion(subject, key.version); return }
         if (!isRecord(value) || typeof value.id !== 'number' || typeof value.schema !== 'string') return
-        const schemaType: SchemaType = value.schemaType === 'JSON' ? 'JSON' : 'AVRO'
+        const schemaType: SchemaType = value.schemaType === 'JSON' || value.schemaType === 'PROTOBUF' ? value.schemaType : 'AVRO'
         const v: SchemaVersion = {
           subject, version: key.version, id: value.id, schemaType, schema: value.schema,
           references: readReferences(value.references), deleted: value.deleted === true,
@@ -208,10 +209,11 @@ export class SchemaStore {
   }
 
   protected parse (schemaType: SchemaType, text: string, refs: SchemaReference[]): AnyParsed {
-    if (jsonNestingDepth(text, MAX_SCHEMA_NESTING) > MAX_SCHEMA_NESTING) throw new RegistryError('INVALID_SCHEMA', `Invalid schema: nested deeper than ${MAX_SCHEMA_NESTING} levels`)
+    if (schemaType !== 'PROTOBUF' && jsonNestingDepth(text, MAX_SCHEMA_NESTING) > MAX_SCHEMA_NESTING) throw new RegistryError('INVALID_SCHEMA', `Invalid schema: nested deeper than ${MAX_SCHEMA_NESTING} levels`)
     if (schemaType === 'JSON') checkSchemaPatterns(text)
     const flat = this.flattenReferences(refs)
     if (schemaType === 'AVRO') return parseAvro(text, flat.filter((r) => r.schemaType === 'AVRO'))
+    if (schemaType === 'PROTOBUF') return parseProtobuf(text, flat.filter((r) => r.schemaType === 'PROTOBUF'))
     return parseJsonSchema(text, flat.filter((r) => r.schemaType === 'JSON'), this.validators)
   }
 
@@ -260,8 +262,8 @@ export class SchemaStore {
 
   protected normalizeInput (input: SchemaInput): { schemaType: SchemaType, references: SchemaReference[] } {
     const t = (input.schemaType ?? 'AVRO').toUpperCase()
-    if (t !== 'AVRO' && t !== 'JSON') {
-      throw new RegistryError('INVALID_SCHEMA', t === 'PROTOBUF' ? 'Invalid schema type PROTOBUF: not supported by this registry' : `Invalid schema type ${input.schemaType ?? ''}`)
+    if (t !== 'AVRO' && t !== 'JSON' && t !== 'PROTOBUF') {
+      throw new RegistryError('INVALID_SCHEMA', `Invalid schema type ${input.schemaType ?? ''}`)
     }
     if (typeof input.schema !== 'string') throw new RegistryError('INVALID_SCHEMA', 'Empty schema')
     if (input.schema.trim() === '') throw new RegistryError('INVALID_SCHEMA', 'Empty schema')

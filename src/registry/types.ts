@@ -1,7 +1,8 @@
 /** Public types of the schema registry domain. */
 
-export type SchemaType = 'AVRO' | 'JSON'
-export const SUPPORTED_SCHEMA_TYPES: readonly SchemaType[] = ['JSON', 'AVRO']
+export type SchemaType = 'AVRO' | 'JSON' | 'PROTOBUF'
+/** What `GET /schemas/types` answers, in Confluent's order. */
+export const SUPPORTED_SCHEMA_TYPES: readonly SchemaType[] = ['JSON', 'PROTOBUF', 'AVRO']
 
 export type CompatibilityLevel =
   | 'NONE'

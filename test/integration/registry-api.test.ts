@@ -22,7 +22,7 @@ describe('schema registry HTTP API', () => {
     const types = await c.get('/schemas/types')
     expect(types.status).toBe(200)
     expect(types.contentType).toContain(V1)
-    expect((types.body as string[]).sort()).toEqual(['AVRO', 'JSON'])
+    expect((types.body as string[]).sort()).toEqual(['AVRO', 'JSON', 'PROTOBUF'])
     expect((await c.get('/contexts')).body).toEqual(['.'])
   })
 

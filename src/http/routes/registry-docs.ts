@@ -36,7 +36,7 @@ export const CONTRACT_DOCS = {
 }
 export const SCHEMA_BODY_DOC = objectOf({
   schema: str('The schema text'),
-  schemaType: { type: 'string', enum: ['AVRO', 'JSON'], description: 'Default AVRO' },
+  schemaType: { type: 'string', enum: ['AVRO', 'JSON', 'PROTOBUF'], description: 'Default AVRO' },
   references: { type: 'array', items: REFERENCE_DOC },
   ...CONTRACT_DOCS,
   id: { type: 'integer', description: 'IMPORT mode only' },
