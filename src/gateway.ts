@@ -18,6 +18,7 @@ import { SchemaRegistry } from './registry/registry.js'
 import { FormatRegistry } from './serde/registry.js'
 import { avroFormat } from './serde/avro.js'
 import { jsonSchemaFormat } from './serde/jsonschema.js'
+import { protobufFormat } from './serde/protobuf.js'
 import { LogStore, Partitioner } from './storage/index.js'
 import type { LogStoreOptions } from './storage/index.js'
 import type { StorageLogger, StorageProbe } from './storage/types.js'
@@ -165,7 +166,7 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
       defaultCompatibility: config['schema.compatibility.level'],
       maxSchemaBytes: config['schema.max.bytes'],
     })
-    formats.register(avroFormat(registry)).register(jsonSchemaFormat(registry))
+    formats.register(avroFormat(registry)).register(jsonSchemaFormat(registry)).register(protobufFormat(registry))
     readiness.mark('schema-registry')
     metrics.attach({ registry })
     const operations: OperationsOptions = {

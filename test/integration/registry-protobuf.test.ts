@@ -148,3 +148,48 @@ describe('PROTOBUF schemas in the registry (issue 18)', () => {
     expect((await c.register(subject, '"string"')).status).toBe(409)
   })
 })
+
+describe('v2 produce and consume with application/vnd.kafka.protobuf.v2+json (issue 18)', () => {
+  const PROTOBUF_V2 = 'application/vnd.kafka.protobuf.v2+json'
+  const schema = proto3('message Reading {\n  string sensor = 1;\n  int64 at = 2;\n  double value = 3;\n  Unit unit = 4;\n  repeated string tags = 5;\n  Place place = 6;\n  message Place { string site = 1; }\n  enum Unit { CELSIUS = 0; KELVIN = 1; }\n}\nmessage Other { string x = 1; }')
+
+  it('produces JSON as Confluent wire format with message indexes, and a protobuf consumer reads the JSON back', async () => {
+    const value = { sensor: 's1', at: '1733000000000', value: 21.5, unit: 'KELVIN', tags: ['a', 'b'], place: { site: 'lab' } }
+    const p = await h.call('POST', '/topics/readings', { raw: JSON.stringify({ value_schema: schema, records: [{ value }, { value: { sensor: 's2' } }] }), headers: { 'content-type': PROTOBUF_V2 } })
+    expect(p.status, p.text).toBe(200)
+    const id = (p.body as { value_schema_id: number }).value_schema_id
+    expect((await c.get('/subjects/readings-value/versions/1')).body).toMatchObject({ id, schemaType: 'PROTOBUF' })
+    // the stored bytes: magic 0, the id, message indexes [0] as one zero byte, then the message
+    expect((await h.call('POST', '/consumers/pb-raw', { body: { name: 'c', format: 'binary', 'auto.offset.reset': 'earliest' } })).status).toBe(200)
+    expect((await h.call('POST', '/consumers/pb-raw/instances/c/subscription', { body: { topics: ['readings'] } })).status).toBe(204)
+    let raw: Array<{ value: string }> = []
+    for (let i = 0; i < 20 && raw.length < 2; i++) raw.push(...(await h.call('GET', '/consumers/pb-raw/instances/c/records?timeout=500', { headers: { accept: 'application/vnd.kafka.binary.v2+json' } })).body as Array<{ value: string }>)
+    const bytes = Buffer.from(raw[0]?.value ?? '', 'base64')
+    expect(bytes[0]).toBe(0)
+    expect(bytes.readInt32BE(1)).toBe(id)
+    expect(bytes[5]).toBe(0)
+    expect(bytes.subarray(6, 10).toString('latin1')).toBe('\n\x02s1') // field 1, length 2, "s1"
+
+    expect((await h.call('POST', '/consumers/pb', { body: { name: 'c', format: 'protobuf', 'auto.offset.reset': 'earliest' } })).status).toBe(200)
+    expect((await h.call('POST', '/consumers/pb/instances/c/subscription', { body: { topics: ['readings'] } })).status).toBe(204)
+    const got: Array<{ value: unknown }> = []
+    for (let i = 0; i < 20 && got.length < 2; i++) {
+      const r = await h.call('GET', '/consumers/pb/instances/c/records?timeout=500', { headers: { accept: PROTOBUF_V2 } })
+      expect(r.status, r.text).toBe(200)
+      got.push(...(r.body as Array<{ value: unknown }>))
+    }
+    expect(got.map((r) => r.value)).toEqual([value, { sensor: 's2' }]) // defaults left out, as proto3 JSON does
+  })
+
+  it('by value_schema_id; bad data is refused with nothing written', async () => {
+    const reg = await c.register('readings2-value', schema, PB)
+    const id = (reg.body as { id: number }).id
+    const produce = async (value: unknown): Promise<number> => (await h.call('POST', '/topics/readings2', { raw: JSON.stringify({ value_schema_id: id, records: [{ value: { sensor: 'ok' } }, { value }] }), headers: { 'content-type': PROTOBUF_V2 } })).status
+    expect(await produce({ sensor: 'x', value: 1 })).toBe(200)
+    for (const bad of [{ nope: 1 }, { place: { nope: 'x' } }, { value: 'not a number' }, { unit: 'FAHRENHEIT' }, { at: 1.5 }, { tags: 'x' }, { tags: [1] }, { place: 3 }, 'a string', [1]]) {
+      expect(await produce(bad)).toBe(400)
+    }
+    const offsets = await h.call('GET', '/topics/readings2/partitions/0/offsets')
+    expect(offsets.body).toMatchObject({ end_offset: 2 })
+  })
+})
