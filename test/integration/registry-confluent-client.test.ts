@@ -7,7 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Compatibility, RuleMode, SchemaRegistryClient, type RuleSet, type SchemaInfo } from '@confluentinc/schemaregistry/dist/schemaregistry-client.js'
 import { AvroDeserializer, AvroSerializer } from '@confluentinc/schemaregistry/dist/serde/avro.js'
 import { JsonDeserializer, JsonSerializer } from '@confluentinc/schemaregistry/dist/serde/json.js'
+import { ProtobufDeserializer, ProtobufSerializer } from '@confluentinc/schemaregistry/dist/serde/protobuf.js'
 import { SerdeType } from '@confluentinc/schemaregistry/dist/serde/serde.js'
+import { AuthorSchema } from '@confluentinc/schemaregistry/dist/test/serde/test/example_pb.js'
+import { create } from '@bufbuild/protobuf'
 import { BINARY, startHarness, type Harness } from './gateway-harness.js'
 import { registryClient, type RegistryClient } from './registry-helpers.js'
 
@@ -169,3 +172,34 @@ async function consumeAll (topic: string, format: string, n: number): Promise<Ar
   await h.call('DELETE', `/consumers/${group}/instances/c`, { headers: { 'content-type': 'application/vnd.kafka.v2+json' } })
   return out
 }
+
+describe('@confluentinc/schemaregistry Protobuf serializer against krest (issue 18)', () => {
+  it('the client registers a serialized descriptor (importing the built-in confluent/meta.proto), and krest\'s protobuf consumer reads its bytes', async () => {
+    const ser = new ProtobufSerializer(client(), SerdeType.VALUE, { autoRegisterSchemas: true })
+    ser.registry.add(AuthorSchema)
+    const bytes = await ser.serialize('e2e-pb', create(AuthorSchema, { name: 'Kafka', id: 123, picture: Buffer.from([1, 2, 3]), works: ['The Castle', 'The Trial'] }))
+    expect((await h.call('POST', '/topics/e2e-pb', { body: { records: [{ value: bytes.toString('base64') }] }, headers: { 'content-type': BINARY } })).status).toBe(200)
+    const [record] = await consumeAll('e2e-pb', 'protobuf', 1)
+    expect(record?.value).toEqual({ name: 'Kafka', id: 123, picture: 'AQID', works: ['The Castle', 'The Trial'] })
+    // and the client's deserializer reads the same bytes back through krest's registry
+    const de = new ProtobufDeserializer(client(), SerdeType.VALUE, {})
+    const back = await de.deserialize('e2e-pb', bytes) as { name: string, works: string[] }
+    expect(back.name).toBe('Kafka')
+    expect(back.works).toEqual(['The Castle', 'The Trial'])
+  })
+
+  it('bytes krest\'s REST proxy writes from a .proto schema are read by the client\'s deserializer', async () => {
+    const schema = 'syntax = "proto3";\npackage shop;\nmessage Basket {\n  string owner = 1;\n  repeated string items = 2;\n  int64 total = 3;\n}\n'
+    const p = await h.call('POST', '/topics/e2e-pb-rest', {
+      raw: JSON.stringify({ value_schema: schema, records: [{ value: { owner: 'ann', items: ['tea', 'jam'], total: '1250' } }] }),
+      headers: { 'content-type': 'application/vnd.kafka.protobuf.v2+json' }
+    })
+    expect(p.status, p.text).toBe(200)
+    const [record] = await consumeAll('e2e-pb-rest', 'binary', 1)
+    const de = new ProtobufDeserializer(client(), SerdeType.VALUE, {})
+    const back = await de.deserialize('e2e-pb-rest', Buffer.from(record?.value as string, 'base64')) as { owner: string, items: string[], total: bigint }
+    expect(back.owner).toBe('ann')
+    expect(back.items).toEqual(['tea', 'jam'])
+    expect(back.total).toBe(1250n)
+  })
+})

@@ -1,7 +1,7 @@
 /** OpenAPI descriptions of the registry routes' parameters, bodies and responses (documentation only). */
 
 export type ParamName = 'subject' | 'version' | 'id'
-export type QueryName = 'deleted' | 'deletedOnly' | 'subjectPrefix' | 'offset' | 'limit' | 'permanent' | 'normalize' | 'verbose' | 'defaultToGlobal' | 'force' | 'latestOnly' | 'key' | 'value'
+export type QueryName = 'deleted' | 'deletedOnly' | 'subjectPrefix' | 'offset' | 'limit' | 'permanent' | 'normalize' | 'verbose' | 'defaultToGlobal' | 'force' | 'latestOnly' | 'key' | 'value' | 'format' | 'subject' | 'fetchMaxId'
 export interface RouteDoc { params?: ParamName[], query?: QueryName[], body?: Record<string, unknown>, response?: Record<string, unknown> }
 
 export const str = (description: string): Record<string, unknown> => ({ type: 'string', description })
@@ -23,6 +23,9 @@ export const QUERY_DOCS: Record<QueryName, Record<string, unknown>> = {
   force: str('"true" to switch to IMPORT even when subjects exist'),
   latestOnly: str('"true" for the latest version of each subject only'),
   key: str('A metadata property name (repeat with value)'),
+  format: str('"serialized": a Protobuf schema as a base64 FileDescriptorProto'),
+  subject: str('A subject holding the id: adds its subject and version'),
+  fetchMaxId: str('"true" to add maxId, the highest id assigned'),
   value: str('The value of the metadata property named by the key at the same position'),
 }
 export function objectOf (properties: Record<string, unknown>, required?: string[]): Record<string, unknown> {

@@ -10,6 +10,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { ApiPlugin } from '../deps.js'
 import { RegistryError, type RegistryErrorKind } from '../../registry/errors.js'
 import type { SchemaRegistry, VersionSelector } from '../../registry/registry.js'
+import { protobufSerialized } from '../../registry/protobuf.js'
 import { parseCompatibilityLevel, parseMode, parseVersion } from './registry-params.js'
 import {
   PARAM_DOCS, QUERY_DOCS, objectOf, ERROR_DOC, SCHEMA_BODY_DOC, VERSION_DOC, REGISTER_DOC, SCHEMA_DOC, STRINGS_DOC, INTS_DOC, CONFIG_DOC, CONFIG_BODY_DOC, MODE_DOC, COMPAT_DOC, ANY_JSON_DOC, type RouteDoc
@@ -166,21 +167,26 @@ function contractView (s: StoredSchema | SchemaVersion, out: Record<string, unkn
   return out
 }
 
-function versionView (v: SchemaVersion): Record<string, unknown> {
+/** The schema text in the `format` asked for: Protobuf's `serialized` (base64 descriptor); otherwise as stored. */
+function formatted (s: StoredSchema | SchemaVersion, format: string | undefined): string {
+  return s.schemaType === 'PROTOBUF' && format === 'serialized' ? protobufSerialized(s.schema) : s.schema
+}
+
+function versionView (v: SchemaVersion, format?: string): Record<string, unknown> {
   const out: Record<string, unknown> = { subject: v.subject, version: v.version, id: v.id }
   if (v.schemaType !== 'AVRO') out.schemaType = v.schemaType
   if (v.references.length > 0) out.references = v.references
   contractView(v, out)
-  out.schema = v.schema
+  out.schema = formatted(v, format)
   return out
 }
 
-function schemaView (s: StoredSchema): Record<string, unknown> {
+function schemaView (s: StoredSchema, format?: string): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   if (s.schemaType !== 'AVRO') out.schemaType = s.schemaType
   if (s.references.length > 0) out.references = s.references
   contractView(s, out)
-  out.schema = s.schema
+  out.schema = formatted(s, format)
   return out
 }
 
@@ -287,12 +293,12 @@ export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutes
 
   app.get<{ Querystring: Query }>('/schemas', meta('listSchemas', 'Schemas of all subjects', { query: ['subjectPrefix', 'deleted', 'latestOnly', 'offset', 'limit'], response: { type: 'array', items: VERSION_DOC } }), async (request) => {
     const q = request.query
-    return page(reg.listSchemas({ subjectPrefix: one(q.subjectPrefix), deleted: bool(q.deleted), latestOnly: bool(q.latestOnly) }), q).map(versionView)
+    return page(reg.listSchemas({ subjectPrefix: one(q.subjectPrefix), deleted: bool(q.deleted), latestOnly: bool(q.latestOnly) }), q).map((v) => versionView(v))
   })
 
-  app.get<{ Params: IdParams, Querystring: Query }>('/schemas/ids/:id', meta('getSchemaById', 'Schema by global id', { params: ['id'], response: SCHEMA_DOC }), async (request) => {
+  app.get<{ Params: IdParams, Querystring: Query }>('/schemas/ids/:id', meta('getSchemaById', 'Schema by global id', { params: ['id'], query: ['subject', 'format', 'fetchMaxId'], response: SCHEMA_DOC }), async (request) => {
     const s = reg.getSchemaById(schemaIdParam(request.params.id))
-    const view = schemaView(s)
+    const view = schemaView(s, one(request.query.format))
     const subject = one(request.query.subject)
     if (subject !== undefined) {
       const v = reg.versionsForId(s.id, { deleted: true }).find((x) => x.subject === subject)
@@ -337,12 +343,12 @@ export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutes
     return out
   })
 
-  app.get<{ Params: SubjectParams, Querystring: Query }>('/subjects/:subject/metadata', meta('getLatestWithMetadata', 'Newest version whose metadata properties hold every key/value pair given', { params: ['subject'], query: ['key', 'value', 'deleted'], response: VERSION_DOC }), async (request) => {
+  app.get<{ Params: SubjectParams, Querystring: Query }>('/subjects/:subject/metadata', meta('getLatestWithMetadata', 'Newest version whose metadata properties hold every key/value pair given', { params: ['subject'], query: ['key', 'value', 'deleted', 'format'], response: VERSION_DOC }), async (request) => {
     const keys = many(request.query.key)
     const values = many(request.query.value)
     if (keys.length !== values.length) throw new RegistryHttpError(422, 422, 'Query parameters "key" and "value" must come in pairs')
     const properties = Object.fromEntries(keys.map((k, i) => [k, values[i] as string]))
-    return versionView(reg.latestWithMetadata(request.params.subject, properties, { deleted: bool(request.query.deleted) }))
+    return versionView(reg.latestWithMetadata(request.params.subject, properties, { deleted: bool(request.query.deleted) }), one(request.query.format))
   })
 
   app.post<{ Params: SubjectParams, Querystring: Query }>('/subjects/:subject', meta('lookupSchema', 'Is this schema registered under the subject?', { params: ['subject'], query: ['deleted', 'normalize'], body: SCHEMA_BODY_DOC, response: VERSION_DOC }), async (request) => {
@@ -357,9 +363,9 @@ export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutes
     return await reg.deleteSubject(request.params.subject, { permanent: bool(request.query.permanent) })
   })
 
-  app.get<{ Params: VersionParams, Querystring: Query }>('/subjects/:subject/versions/:version', meta('getVersion', 'A subject-version', { params: ['subject', 'version'], query: ['deleted'], response: VERSION_DOC }), async (request) => {
+  app.get<{ Params: VersionParams, Querystring: Query }>('/subjects/:subject/versions/:version', meta('getVersion', 'A subject-version', { params: ['subject', 'version'], query: ['deleted', 'format'], response: VERSION_DOC }), async (request) => {
     const v = reg.getVersion(request.params.subject, parseVersion(request.params.version), { deleted: bool(request.query.deleted) })
-    return versionView(v)
+    return versionView(v, one(request.query.format))
   })
 
   app.get<{ Params: VersionParams, Querystring: Query }>('/subjects/:subject/versions/:version/schema', meta('getVersionSchema', 'Raw schema of a subject-version', { params: ['subject', 'version'], query: ['deleted'], response: ANY_JSON_DOC }), async (request, reply) => {
