@@ -8,13 +8,13 @@
  * owner, which starts at the committed offset. Partitions that stay with their owner keep their position.
  */
 import { randomUUID } from 'node:crypto'
-import type { Clock, StorageLogger } from '../storage/types.js'
+import type { Clock, StorageLogger } from '../backend/ports.js'
 import { KrestError } from '../util/errors.js'
 import { compileSafeRegex } from '../util/regex-safety.js'
 import { SerialQueue } from '../util/serial-queue.js'
 import { ASSIGNOR_NAMES, runAssignor, type AssignorMember, type AssignorName, type TopicPartition } from './assignors.js'
 import type { OffsetStore } from './offset-store.js'
-import type { TopicStoreView } from './store-view.js'
+import type { StoragePort } from '../backend/ports.js'
 import type { GroupDescription, GroupStateName, SubscriptionSpec } from './types.js'
 
 /** How the coordinator talks to a member during a rebalance. */
@@ -66,7 +66,7 @@ interface Group {
 }
 
 export interface GroupCoordinatorOptions {
-  store: TopicStoreView
+  store: StoragePort
   offsets: OffsetStore
   clock: Clock
   logger?: StorageLogger | undefined
@@ -90,7 +90,7 @@ export function compileTopicPattern (pattern: string): (topic: string) => boolea
 
 export class GroupCoordinator {
   private readonly groups = new Map<string, Group>()
-  private readonly store: TopicStoreView
+  private readonly store: StoragePort
   readonly offsets: OffsetStore
   private readonly logger: StorageLogger | undefined
   private readonly clock: Clock

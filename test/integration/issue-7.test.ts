@@ -106,7 +106,7 @@ describe('issue 7 regressions', () => {
 
   it('v3 produce of JSON data nested 100000 levels deep answers 400, not 500 (JSON.stringify overflowed the stack)', async () => {
     const deep = '['.repeat(100_000) + ']'.repeat(100_000)
-    const cid = h.gateway.store.clusterId
+    const cid = h.gateway.backend.metadata.clusterId
     const r = await h.call('POST', `/v3/clusters/${cid}/topics/deep-v3/records`, { raw: `{"value":{"type":"JSON","data":${deep}}}`, headers: { 'content-type': 'application/json' } })
     expect(r.status).toBe(400)
     expectErrorBody(r.body, 400)
@@ -187,7 +187,7 @@ describe('issue 7 regressions', () => {
     expect(r.status).toBe(400)
     expectErrorBody(r.body, 400)
     expect((r.body as { message: string }).message.length).toBeLessThan(200)
-    const cid = h.gateway.store.clusterId
+    const cid = h.gateway.backend.metadata.clusterId
     const v3 = await h.call('POST', `/v3/clusters/${cid}/topics/deep-binary/records`, { raw: `{"value":{"type":"STRING","data":${deep}}}`, headers: { 'content-type': 'application/json' } })
     expect(v3.status).toBe(400)
   })
@@ -222,7 +222,7 @@ describe('issue 7 regressions', () => {
       const r = await h.call('POST', `/topics/${'x'.repeat(length)}`, { body: { records: [{ value: b64('x') }] }, headers: { 'content-type': BINARY } })
       expect(r.status).toBe(200)
     }
-    const cid = h.gateway.store.clusterId
+    const cid = h.gateway.backend.metadata.clusterId
     const v3 = await h.call('POST', `/v3/clusters/${cid}/topics`, { body: { topic_name: 'y'.repeat(249), partitions_count: 1 }, headers: { 'content-type': 'application/json' } })
     expect(v3.status).toBe(201)
     const v250 = await h.call('POST', `/v3/clusters/${cid}/topics`, { body: { topic_name: 'y'.repeat(250), partitions_count: 1 }, headers: { 'content-type': 'application/json' } })
@@ -234,7 +234,7 @@ describe('issue 7 regressions', () => {
     const r = await h.call('POST', '/consumers/surrogates', { raw: '{"name":"\\ud800","format":"binary"}', headers: { 'content-type': V2 } })
     expect(r.status).toBe(422)
     expectErrorBody(r.body, 42204)
-    const cid = h.gateway.store.clusterId
+    const cid = h.gateway.backend.metadata.clusterId
     const consumers = await h.call('GET', `/v3/clusters/${cid}/consumer-groups/surrogates/consumers`)
     if (consumers.status === 200) expect((consumers.body as { data: unknown[] }).data).toEqual([])
     else expect(consumers.status).toBe(404)
