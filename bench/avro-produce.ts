@@ -1,9 +1,11 @@
 /**
- * Avro produce throughput vs binary produce of the same stored payload size, through the real HTTP server.
- * v2 produce, 100-record batches, Avro value by `value_schema_id` (the schema is registered once up front).
- * Prints records/s of each and the ratio avro/binary measured in the same run (target ≥ 0.5×).
+ * Schema-format produce throughput (Avro, or Protobuf with KREST_BENCH_FORMAT=protobuf) vs binary produce of the
+ * same stored payload size, through the real HTTP server. v2 produce, 100-record batches, value by
+ * `value_schema_id` (the schema is registered once up front). Prints records/s of each and the ratio
+ * format/binary measured in the same run (target ≥ 0.5×).
  *
  *   node --import tsx bench/avro-produce.ts
+ *   KREST_BENCH_FORMAT=protobuf node --import tsx bench/avro-produce.ts
  *   KREST_BENCH_SECONDS=10 KREST_BENCH_RUNS=3 KREST_BENCH_CONNECTIONS=8 node --import tsx bench/avro-produce.ts
  */
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -18,6 +20,7 @@ const SECONDS = Number(process.env.KREST_BENCH_SECONDS ?? 5)
 const RUNS = Number(process.env.KREST_BENCH_RUNS ?? 3)
 const CONNECTIONS = Number(process.env.KREST_BENCH_CONNECTIONS ?? 8)
 const BATCH = 100
+const FORMAT = process.env.KREST_BENCH_FORMAT === 'protobuf' ? 'protobuf' : 'avro'
 
 const schema = JSON.stringify({
   type: 'record',
@@ -36,6 +39,30 @@ const schema = JSON.stringify({
 
 function order (i: number): Record<string, unknown> {
   return { id: 1_000_000 + i, customer: `customer-${i % 977}`, amount: 19.99 + i, currency: 'EUR', note: { string: 'leave at the door' }, items: ['sku-1', 'sku-22', 'sku-333'], paid: i % 2 === 0 }
+}
+
+/** The same order as a Protobuf message. */
+const protoSchema = `syntax = "proto3";
+package bench;
+message Order {
+  int64 id = 1;
+  string customer = 2;
+  double amount = 3;
+  Currency currency = 4;
+  optional string note = 5;
+  repeated string items = 6;
+  bool paid = 7;
+  enum Currency { EUR = 0; USD = 1; GBP = 2; }
+}
+`
+
+function protoOrder (i: number): Record<string, unknown> {
+  return { ...order(i), note: 'leave at the door', currency: 'USD' }
+}
+
+const FORMATS = {
+  avro: { subject: 'bench-avro-value', input: { schema }, value: order },
+  protobuf: { subject: 'bench-protobuf-value', input: { schema: protoSchema, schemaType: 'PROTOBUF' }, value: protoOrder }
 }
 
 async function load (pool: Pool, path: string, contentType: string, body: string): Promise<number> {
@@ -64,34 +91,35 @@ async function main (): Promise<void> {
   const config = resolveConfig({ overrides: { host: '127.0.0.1', port: 0, 'schema.registry.port': -1, 'data.dir': dataDir, 'log.level': 'silent' } })
   const gw = await startGateway(config, { logger: false })
   try {
-    const { id } = await gw.registry.register('bench-avro-value', { schema })
-    const serializer = await gw.formats.get('avro').serializer({ topic: 'bench-avro', valueSchemaId: id })
-    const storedSize = (serializer.serializeValue(order(0)) as Buffer).length
+    const f = FORMATS[FORMAT]
+    const { id } = await gw.registry.register(f.subject, f.input)
+    const serializer = await gw.formats.get(FORMAT).serializer({ topic: `bench-${FORMAT}`, valueSchemaId: id })
+    const storedSize = (serializer.serializeValue(f.value(0)) as Buffer).length
 
-    const avroBody = JSON.stringify({ value_schema_id: id, records: Array.from({ length: BATCH }, (_, i) => ({ value: order(i) })) })
+    const avroBody = JSON.stringify({ value_schema_id: id, records: Array.from({ length: BATCH }, (_, i) => ({ value: f.value(i) })) })
     const binaryBody = JSON.stringify({ records: Array.from({ length: BATCH }, () => ({ value: randomBytes(storedSize).toString('base64') })) })
 
     const pool = new Pool(gw.url, { connections: CONNECTIONS, pipelining: 1 })
     // warm up both paths (JIT, topic creation, caches)
     const warm = Number(process.env.KREST_BENCH_WARMUP_SECONDS ?? 2)
     await loadFor(pool, '/topics/bench-binary', 'application/vnd.kafka.binary.v2+json', binaryBody, warm)
-    await loadFor(pool, '/topics/bench-avro', 'application/vnd.kafka.avro.v2+json', avroBody, warm)
+    await loadFor(pool, `/topics/bench-${FORMAT}`, `application/vnd.kafka.${FORMAT}.v2+json`, avroBody, warm)
 
     const binary: number[] = []
     const avro: number[] = []
     for (let r = 0; r < RUNS; r++) {
       binary.push(await load(pool, '/topics/bench-binary', 'application/vnd.kafka.binary.v2+json', binaryBody))
-      avro.push(await load(pool, '/topics/bench-avro', 'application/vnd.kafka.avro.v2+json', avroBody))
+      avro.push(await load(pool, `/topics/bench-${FORMAT}`, `application/vnd.kafka.${FORMAT}.v2+json`, avroBody))
     }
     await pool.close()
     const b = median(binary)
     const a = median(avro)
     const fmt = (x: number): string => Math.round(x).toLocaleString('en-US')
     process.stdout.write([
-      `avro produce vs binary produce (v2, ${BATCH}-record batches, ${storedSize}-byte stored values, ${CONNECTIONS} connections, ${RUNS} runs x ${SECONDS}s, median)`,
+      `${FORMAT} produce vs binary produce (v2, ${BATCH}-record batches, ${storedSize}-byte stored values, ${CONNECTIONS} connections, ${RUNS} runs x ${SECONDS}s, median)`,
       `  binary: ${fmt(b)} records/s   (runs: ${binary.map(fmt).join(', ')})`,
-      `  avro:   ${fmt(a)} records/s   (runs: ${avro.map(fmt).join(', ')})`,
-      `  ratio avro/binary: ${(a / b).toFixed(2)}x of medians, ${median(avro.map((x, i) => x / (binary[i] ?? x))).toFixed(2)}x median of back-to-back pairs   (target >= 0.5x)`,
+      `  ${FORMAT}: ${fmt(a)} records/s   (runs: ${avro.map(fmt).join(', ')})`,
+      `  ratio ${FORMAT}/binary: ${(a / b).toFixed(2)}x of medians, ${median(avro.map((x, i) => x / (binary[i] ?? x))).toFixed(2)}x median of back-to-back pairs   (target >= 0.5x)`,
       ''
     ].join('\n'))
   } finally {

@@ -24,6 +24,7 @@ import { SchemaRegistry } from './registry/registry.js'
 import { FormatRegistry } from './serde/registry.js'
 import { avroFormat } from './serde/avro.js'
 import { jsonSchemaFormat } from './serde/jsonschema.js'
+import { protobufFormat } from './serde/protobuf.js'
 import type { LogStore, LogStoreOptions } from './storage/index.js'
 import type { StorageLogger, StorageProbe } from './storage/types.js'
 import { listenBootstrap } from './http/plugins/health-bootstrap.js'
@@ -204,7 +205,7 @@ async function openGateway ({ config, clock, readiness }: GatewayBuild, options:
       defaultCompatibility: config['schema.compatibility.level'],
       maxSchemaBytes: config['schema.max.bytes'],
     })
-    formats.register(avroFormat(registry)).register(jsonSchemaFormat(registry))
+    formats.register(avroFormat(registry)).register(jsonSchemaFormat(registry)).register(protobufFormat(registry))
     readiness.mark('schema-registry')
     metrics.attach({ registry, cluster: { brokers: () => backend.metadata.brokers(), topics: () => backend.admin.listTopics({ includeInternal: true }) } })
     const operations: OperationsOptions = {

@@ -45,3 +45,8 @@ export class RegistryError extends DomainError<RegistryErrorCode> {
 export function isRegistryError (err: unknown, code?: RegistryErrorCode): err is RegistryError {
   return err instanceof RegistryError && (code === undefined || err.code === code)
 }
+
+/** 42202, in Confluent's words. */
+export function invalidVersion (raw: unknown): RegistryError {
+  return new RegistryError('INVALID_VERSION', `The specified version '${String(raw)}' is not a valid version id. Allowed values are between [1, 2^31-1] and the string "latest"`)
+}

@@ -1,4 +1,4 @@
-export { SchemaRegistry, parseVersion, parseCompatibilityLevel, parseMode, validateSubject } from './registry.js'
+export { SchemaRegistry, validateSubject } from './registry.js'
 export type { AnyParsed, RegisterResult, CompatibilityResult, SchemaRegistryOptions, VersionSelector } from './registry.js'
 export { RegistryError, isRegistryError } from './errors.js'
 export type { RegistryErrorCode, RegistryErrorKind } from './errors.js'

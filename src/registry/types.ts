@@ -1,7 +1,8 @@
 /** Public types of the schema registry domain. */
 
-export type SchemaType = 'AVRO' | 'JSON'
-export const SUPPORTED_SCHEMA_TYPES: readonly SchemaType[] = ['JSON', 'AVRO']
+export type SchemaType = 'AVRO' | 'JSON' | 'PROTOBUF'
+/** What `GET /schemas/types` answers, in Confluent's order. */
+export const SUPPORTED_SCHEMA_TYPES: readonly SchemaType[] = ['JSON', 'PROTOBUF', 'AVRO']
 
 export type CompatibilityLevel =
   | 'NONE'
@@ -24,6 +25,21 @@ export interface SchemaReference {
   version: number
 }
 
+/**
+ * Data-contract metadata (Confluent 7.3+): `{tags?, properties?, sensitive?}`. Stored and returned as sent, and part
+ * of a schema's identity (the same text with other metadata is another schema, with its own id).
+ */
+export type SchemaMetadata = Record<string, unknown>
+/** Data-contract rules (Confluent 7.3+): `{migrationRules?, domainRules?, encodingRules?}`; stored, not run. */
+export type SchemaRuleSet = Record<string, unknown>
+
+/** A compatibility configuration (global or one subject's); absent fields are not set at that level. */
+export interface RegistryConfig {
+  compatibilityLevel?: CompatibilityLevel
+  /** Confluent's `normalize`: krest always stores schemas in canonical form, so this is kept and reported only. */
+  normalize?: boolean
+}
+
 /** One subject-version as stored in `_schemas`. */
 export interface SchemaVersion {
   subject: string
@@ -32,6 +48,8 @@ export interface SchemaVersion {
   schemaType: SchemaType
   schema: string
   references: SchemaReference[]
+  metadata?: SchemaMetadata | undefined
+  ruleSet?: SchemaRuleSet | undefined
   deleted: boolean
 }
 
@@ -41,6 +59,8 @@ export interface StoredSchema {
   schemaType: SchemaType
   schema: string
   references: SchemaReference[]
+  metadata?: SchemaMetadata | undefined
+  ruleSet?: SchemaRuleSet | undefined
 }
 
 /** What a client submits to register, look up or check compatibility. */
@@ -50,6 +70,9 @@ export interface SchemaInput {
   references?: SchemaReference[] | undefined
   id?: number | undefined
   version?: number | undefined
+  /** Absent: inherited from the subject's latest version on register, as Confluent does. */
+  metadata?: SchemaMetadata | undefined
+  ruleSet?: SchemaRuleSet | undefined
 }
 
 /** A parsed schema: identity string plus a type-specific handle used for compatibility and serde. */
@@ -69,3 +92,8 @@ export interface SchemaJournal {
   replay (apply: (key: Buffer, value: Buffer | null) => void): Promise<void>
   append (key: Buffer, value: Buffer | null): Promise<void>
 }
+
+/** A version path segment once parsed: a number in 1..2^31-1, or the newest live version. */
+export type VersionSelector = number | 'latest'
+/** The highest version number (Confluent's: a Java int). */
+export const MAX_VERSION = 2 ** 31 - 1

@@ -22,7 +22,7 @@ describe('schema registry HTTP API', () => {
     const types = await c.get('/schemas/types')
     expect(types.status).toBe(200)
     expect(types.contentType).toContain(V1)
-    expect((types.body as string[]).sort()).toEqual(['AVRO', 'JSON'])
+    expect((types.body as string[]).sort()).toEqual(['AVRO', 'JSON', 'PROTOBUF'])
     expect((await c.get('/contexts')).body).toEqual(['.'])
   })
 
@@ -30,10 +30,10 @@ describe('schema registry HTTP API', () => {
     const s1 = rec([{ name: 'a', type: 'int' }], 'Basic')
     const r1 = await c.register('basic-value', s1)
     expect(r1.status).toBe(200)
-    expect(r1.body).toEqual({ id: expect.any(Number) })
+    expect(r1.body).toEqual({ id: expect.any(Number), version: 1, schemaType: 'AVRO', schema: expect.any(String) })
     const id = (r1.body as { id: number }).id
-    expect((await c.register('basic-value', s1)).body).toEqual({ id })
-    expect((await c.register('basic-other', s1)).body).toEqual({ id })
+    expect((await c.register('basic-value', s1)).body).toMatchObject({ id, version: 1 })
+    expect((await c.register('basic-other', s1)).body).toMatchObject({ id, version: 1 })
     expect((await c.get('/subjects')).body).toEqual(expect.arrayContaining(['basic-value', 'basic-other']))
     expect((await c.get('/subjects/basic-value/versions')).body).toEqual([1])
     const v = await c.get('/subjects/basic-value/versions/latest')
@@ -189,7 +189,7 @@ describe('schema registry HTTP API', () => {
 
   it('IMPORT mode takes ids and versions as given; READWRITE refuses ids', async () => {
     expect((await c.put('/mode/imported', { mode: 'IMPORT' })).body).toEqual({ mode: 'IMPORT' })
-    expect((await c.register('imported', '"float"', { id: 5000, version: 3 })).body).toEqual({ id: 5000 })
+    expect((await c.register('imported', '"float"', { id: 5000, version: 3 })).body).toMatchObject({ id: 5000, version: 3 })
     expect((await c.get('/subjects/imported/versions/3')).body).toMatchObject({ id: 5000, version: 3, schema: '"float"' })
     expect((await c.register('imported', '"double"', { id: 5000, version: 4 })).body).toMatchObject({ error_code: 42207 })
     expect((await c.put('/mode/basic-value', { mode: 'IMPORT' })).body).toMatchObject({ error_code: 42205 })

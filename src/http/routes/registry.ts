@@ -11,10 +11,13 @@ import type { ApiPlugin } from '../deps.js'
 import { RegistryError, type RegistryErrorCode } from '../../registry/errors.js'
 import { registryErrorTable } from '../errors.js'
 import { HttpProblem } from '../problem.js'
+import type { SchemaRegistry, VersionSelector } from '../../registry/registry.js'
+import { protobufSerialized } from '../../registry/protobuf.js'
+import { parseCompatibilityLevel, parseMode, parseVersion } from './registry-params.js'
 import {
-  parseCompatibilityLevel, parseMode, parseVersion, type SchemaRegistry, type VersionSelector
-} from '../../registry/registry.js'
-import { SUPPORTED_SCHEMA_TYPES, type SchemaInput, type SchemaReference, type SchemaVersion, type StoredSchema } from '../../registry/types.js'
+  PARAM_DOCS, QUERY_DOCS, objectOf, ERROR_DOC, SCHEMA_BODY_DOC, VERSION_DOC, REGISTER_DOC, SCHEMA_DOC, STRINGS_DOC, INTS_DOC, CONFIG_DOC, CONFIG_BODY_DOC, MODE_DOC, COMPAT_DOC, ANY_JSON_DOC, type RouteDoc
+} from './registry-docs.js'
+import { SUPPORTED_SCHEMA_TYPES, type RegistryConfig, type SchemaInput, type SchemaReference, type SchemaVersion, type StoredSchema } from '../../registry/types.js'
 
 export const REGISTRY_V1_JSON = 'application/vnd.schemaregistry.v1+json'
 export const REGISTRY_JSON = 'application/vnd.schemaregistry+json'
@@ -73,19 +76,29 @@ export function negotiateRegistryType (accept: string | undefined): string | und
   return best?.type
 }
 
-function bool (v: unknown): boolean {
-  return typeof v === 'string' && v.trim().toLowerCase() === 'true'
+function bool (v: string | string[] | undefined): boolean {
+  const s = one(v)
+  return typeof s === 'string' && s.trim().toLowerCase() === 'true'
 }
 
 function isRecord (v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
-type Query = Record<string, string | undefined>
+type Query = Record<string, string | string[] | undefined>
+
+/** A query parameter given once; the last one when repeated. */
+function one (v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[v.length - 1] : v
+}
+/** A query parameter that may be repeated (`key=a&key=b`). */
+function many (v: string | string[] | undefined): string[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v]
+}
 
 function page<T> (items: T[], q: Query): T[] {
-  const offset = Math.max(0, Number.parseInt(q.offset ?? '0', 10) || 0)
-  const limitRaw = Number.parseInt(q.limit ?? '-1', 10)
+  const offset = Math.max(0, Number.parseInt(one(q.offset) ?? '0', 10) || 0)
+  const limitRaw = Number.parseInt(one(q.limit) ?? '-1', 10)
   const limit = Number.isFinite(limitRaw) && limitRaw > 0 ? limitRaw : undefined
   return items.slice(offset, limit === undefined ? undefined : offset + limit)
 }
@@ -93,7 +106,7 @@ function page<T> (items: T[], q: Query): T[] {
 /** A register/lookup/compatibility body; unknown fields are ignored as Confluent's entities do. */
 function schemaBody (body: unknown): SchemaInput {
   if (!isRecord(body)) throw new HttpProblem(422, 422, 'Request body must be a JSON object with a "schema" field')
-  const { schema, schemaType, references, id, version } = body
+  const { schema, schemaType, references, id, version, metadata, ruleSet } = body
   if (schema === undefined || schema === null) throw new HttpProblem(422, 42201, 'Empty schema')
   if (typeof schema !== 'string') throw new HttpProblem(422, 422, 'Field "schema" must be a string')
   if (schemaType !== undefined && schemaType !== null && typeof schemaType !== 'string') throw new HttpProblem(422, 422, 'Field "schemaType" must be a string')
@@ -107,7 +120,11 @@ function schemaBody (body: unknown): SchemaInput {
   }
   if (id !== undefined && id !== null && (typeof id !== 'number' || !Number.isInteger(id))) throw new HttpProblem(422, 422, 'Field "id" must be an integer')
   if (version !== undefined && version !== null && (typeof version !== 'number' || !Number.isInteger(version))) throw new HttpProblem(422, 422, 'Field "version" must be an integer')
+  if (metadata !== undefined && metadata !== null && !isRecord(metadata)) throw new HttpProblem(422, 422, 'Field "metadata" must be an object')
+  if (ruleSet !== undefined && ruleSet !== null && !isRecord(ruleSet)) throw new HttpProblem(422, 422, 'Field "ruleSet" must be an object')
   return {
+    metadata: isRecord(metadata) ? metadata : undefined,
+    ruleSet: isRecord(ruleSet) ? ruleSet : undefined,
     schema,
     schemaType: typeof schemaType === 'string' ? schemaType : undefined,
     references: refs,
@@ -116,19 +133,41 @@ function schemaBody (body: unknown): SchemaInput {
   }
 }
 
-function versionView (v: SchemaVersion): Record<string, unknown> {
-  const out: Record<string, unknown> = { subject: v.subject, version: v.version, id: v.id }
-  if (v.schemaType !== 'AVRO') out.schemaType = v.schemaType
-  if (v.references.length > 0) out.references = v.references
-  out.schema = v.schema
+/** Data-contract fields, when the schema has them (Confluent leaves empty ones out). */
+function contractView (s: StoredSchema | SchemaVersion, out: Record<string, unknown>): Record<string, unknown> {
+  if (s.metadata !== undefined) out.metadata = s.metadata
+  if (s.ruleSet !== undefined) out.ruleSet = s.ruleSet
   return out
 }
 
-function schemaView (s: StoredSchema): Record<string, unknown> {
+/** The schema text in the `format` asked for: Protobuf's `serialized` (base64 descriptor); otherwise as stored. */
+function formatted (s: StoredSchema | SchemaVersion, format: string | undefined): string {
+  return s.schemaType === 'PROTOBUF' && format === 'serialized' ? protobufSerialized(s.schema) : s.schema
+}
+
+function versionView (v: SchemaVersion, format?: string): Record<string, unknown> {
+  const out: Record<string, unknown> = { subject: v.subject, version: v.version, id: v.id }
+  if (v.schemaType !== 'AVRO') out.schemaType = v.schemaType
+  if (v.references.length > 0) out.references = v.references
+  contractView(v, out)
+  out.schema = formatted(v, format)
+  return out
+}
+
+function schemaView (s: StoredSchema, format?: string): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   if (s.schemaType !== 'AVRO') out.schemaType = s.schemaType
   if (s.references.length > 0) out.references = s.references
-  out.schema = s.schema
+  contractView(s, out)
+  out.schema = formatted(s, format)
+  return out
+}
+
+/** `{compatibilityLevel, normalize?}`, as GET /config answers. */
+function configView (c: RegistryConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  if (c.compatibilityLevel !== undefined) out.compatibilityLevel = c.compatibilityLevel
+  if (c.normalize !== undefined) out.normalize = c.normalize
   return out
 }
 
@@ -150,55 +189,6 @@ function parseBody (text: string): unknown {
   }
 }
 
-// ------------------------------------------------------------------------------------------------ route docs
-type ParamName = 'subject' | 'version' | 'id'
-type QueryName = 'deleted' | 'deletedOnly' | 'subjectPrefix' | 'offset' | 'limit' | 'permanent' | 'normalize' | 'verbose' | 'defaultToGlobal' | 'force' | 'latestOnly'
-interface RouteDoc { params?: ParamName[], query?: QueryName[], body?: Record<string, unknown>, response?: Record<string, unknown> }
-
-const str = (description: string): Record<string, unknown> => ({ type: 'string', description })
-const PARAM_DOCS: Record<ParamName, Record<string, unknown>> = {
-  subject: str('Subject name (URL-encoded)'),
-  version: str('Version: 1..2^31-1, "latest" or -1'),
-  id: str('Global schema id')
-}
-const QUERY_DOCS: Record<QueryName, Record<string, unknown>> = {
-  deleted: str('"true" to include soft-deleted entries'),
-  deletedOnly: str('"true" to list only soft-deleted entries'),
-  subjectPrefix: str('Only subjects starting with this prefix'),
-  offset: str('Pagination offset'),
-  limit: str('Pagination limit'),
-  permanent: str('"true" for a hard delete (after a soft delete)'),
-  normalize: str('Accepted and ignored: schemas are always stored in canonical form'),
-  verbose: str('"true" to list what is incompatible'),
-  defaultToGlobal: str('"true" to answer the effective (global) setting when the subject has none'),
-  force: str('"true" to switch to IMPORT even when subjects exist'),
-  latestOnly: str('"true" for the latest version of each subject only'),
-}
-function objectOf (properties: Record<string, unknown>, required?: string[]): Record<string, unknown> {
-  return { type: 'object', properties, ...(required === undefined ? {} : { required }) }
-}
-const ERROR_DOC = objectOf({ error_code: { type: 'integer' }, message: { type: 'string' } }, ['error_code', 'message'])
-const REFERENCE_DOC = objectOf({ name: { type: 'string' }, subject: { type: 'string' }, version: { type: 'integer' } }, ['name', 'subject', 'version'])
-const SCHEMA_BODY_DOC = objectOf({
-  schema: str('The schema text'),
-  schemaType: { type: 'string', enum: ['AVRO', 'JSON'], description: 'Default AVRO' },
-  references: { type: 'array', items: REFERENCE_DOC },
-  id: { type: 'integer', description: 'IMPORT mode only' },
-  version: { type: 'integer', description: 'IMPORT mode only' }
-}, ['schema'])
-const VERSION_DOC = objectOf({
-  subject: { type: 'string' }, version: { type: 'integer' }, id: { type: 'integer' }, schemaType: { type: 'string' }, references: { type: 'array', items: REFERENCE_DOC }, schema: { type: 'string' }
-}, ['subject', 'version', 'id', 'schema'])
-const SCHEMA_DOC = objectOf({ schemaType: { type: 'string' }, references: { type: 'array', items: REFERENCE_DOC }, schema: { type: 'string' } }, ['schema'])
-const STRINGS_DOC = { type: 'array', items: { type: 'string' } }
-const INTS_DOC = { type: 'array', items: { type: 'integer' } }
-const LEVEL_ENUM = { type: 'string', enum: ['NONE', 'BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE'] }
-const MODE_ENUM = { type: 'string', enum: ['READWRITE', 'READONLY', 'READONLY_OVERRIDE', 'IMPORT'] }
-const CONFIG_DOC = objectOf({ compatibilityLevel: LEVEL_ENUM })
-const CONFIG_BODY_DOC = objectOf({ compatibility: LEVEL_ENUM }, ['compatibility'])
-const MODE_DOC = objectOf({ mode: MODE_ENUM }, ['mode'])
-const COMPAT_DOC = objectOf({ is_compatible: { type: 'boolean' }, messages: STRINGS_DOC }, ['is_compatible'])
-const ANY_JSON_DOC = { description: 'The schema itself as a JSON document' }
 
 /** Registers the registry routes on `app` (call inside an encapsulated context, e.g. via `app.register`). */
 export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutesOptions): Promise<void> {
@@ -276,14 +266,15 @@ export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutes
 
   app.get<{ Querystring: Query }>('/schemas', meta('listSchemas', 'Schemas of all subjects', { query: ['subjectPrefix', 'deleted', 'latestOnly', 'offset', 'limit'], response: { type: 'array', items: VERSION_DOC } }), async (request) => {
     const q = request.query
-    return page(reg.listSchemas({ subjectPrefix: q.subjectPrefix, deleted: bool(q.deleted), latestOnly: bool(q.latestOnly) }), q).map(versionView)
+    return page(reg.listSchemas({ subjectPrefix: one(q.subjectPrefix), deleted: bool(q.deleted), latestOnly: bool(q.latestOnly) }), q).map((v) => versionView(v))
   })
 
-  app.get<{ Params: IdParams, Querystring: Query }>('/schemas/ids/:id', meta('getSchemaById', 'Schema by global id', { params: ['id'], response: SCHEMA_DOC }), async (request) => {
+  app.get<{ Params: IdParams, Querystring: Query }>('/schemas/ids/:id', meta('getSchemaById', 'Schema by global id', { params: ['id'], query: ['subject', 'format', 'fetchMaxId'], response: SCHEMA_DOC }), async (request) => {
     const s = reg.getSchemaById(schemaIdParam(request.params.id))
-    const view = schemaView(s)
-    if (request.query.subject !== undefined) {
-      const v = reg.versionsForId(s.id, { deleted: true }).find((x) => x.subject === request.query.subject)
+    const view = schemaView(s, one(request.query.format))
+    const subject = one(request.query.subject)
+    if (subject !== undefined) {
+      const v = reg.versionsForId(s.id, { deleted: true }).find((x) => x.subject === subject)
       if (v !== undefined) { view.subject = v.subject; view.version = v.version }
     }
     if (bool(request.query.fetchMaxId)) view.maxId = reg.maxSchemaId
@@ -305,7 +296,7 @@ export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutes
   // ---------------------------------------------------------------------------------------------- subjects
   app.get<{ Querystring: Query }>('/subjects', meta('listSubjects', 'Subjects', { query: ['subjectPrefix', 'deleted', 'deletedOnly', 'offset', 'limit'], response: STRINGS_DOC }), async (request) => {
     const q = request.query
-    return page(reg.listSubjects({ subjectPrefix: q.subjectPrefix, deleted: bool(q.deleted), deletedOnly: bool(q.deletedOnly) }), q)
+    return page(reg.listSubjects({ subjectPrefix: one(q.subjectPrefix), deleted: bool(q.deleted), deletedOnly: bool(q.deletedOnly) }), q)
   })
 
   app.get<{ Params: SubjectParams, Querystring: Query }>('/subjects/:subject/versions', meta('listVersions', 'Versions of a subject', { params: ['subject'], query: ['deleted', 'deletedOnly', 'offset', 'limit'], response: INTS_DOC }), async (request) => {
@@ -313,9 +304,24 @@ export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutes
     return page(reg.listVersions(request.params.subject, { deleted: bool(q.deleted), deletedOnly: bool(q.deletedOnly) }), q)
   })
 
-  app.post<{ Params: SubjectParams, Querystring: Query }>('/subjects/:subject/versions', meta('register', 'Register a schema under a subject (200 with its id)', { params: ['subject'], query: ['normalize'], body: SCHEMA_BODY_DOC, response: objectOf({ id: { type: 'integer' } }, ['id']) }), async (request) => {
+  app.post<{ Params: SubjectParams, Querystring: Query }>('/subjects/:subject/versions', meta('register', 'Register a schema under a subject (200 with its id and version)', { params: ['subject'], query: ['normalize'], body: SCHEMA_BODY_DOC, response: REGISTER_DOC }), async (request) => {
     const result = await reg.register(request.params.subject, schemaBody(request.body))
-    return { id: result.id }
+    // Confluent 8.x answers the registered schema with its id and version (older servers: `{id}` only; clients
+    // read what they know). `schemaType` is always present there, AVRO included.
+    const v = reg.getVersion(request.params.subject, result.version)
+    const out: Record<string, unknown> = { id: result.id, version: result.version, schemaType: v.schemaType }
+    if (v.references.length > 0) out.references = v.references
+    contractView(v, out)
+    out.schema = v.schema
+    return out
+  })
+
+  app.get<{ Params: SubjectParams, Querystring: Query }>('/subjects/:subject/metadata', meta('getLatestWithMetadata', 'Newest version whose metadata properties hold every key/value pair given', { params: ['subject'], query: ['key', 'value', 'deleted', 'format'], response: VERSION_DOC }), async (request) => {
+    const keys = many(request.query.key)
+    const values = many(request.query.value)
+    if (keys.length !== values.length) throw new HttpProblem(422, 422, 'Query parameters "key" and "value" must come in pairs')
+    const properties = Object.fromEntries(keys.map((k, i) => [k, values[i] as string]))
+    return versionView(reg.latestWithMetadata(request.params.subject, properties, { deleted: bool(request.query.deleted) }), one(request.query.format))
   })
 
   app.post<{ Params: SubjectParams, Querystring: Query }>('/subjects/:subject', meta('lookupSchema', 'Is this schema registered under the subject?', { params: ['subject'], query: ['deleted', 'normalize'], body: SCHEMA_BODY_DOC, response: VERSION_DOC }), async (request) => {
@@ -323,16 +329,16 @@ export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutes
     const out: Record<string, unknown> = { subject: v.subject, id: v.id, version: v.version, schema: v.schema }
     if (v.schemaType !== 'AVRO') out.schemaType = v.schemaType
     if (v.references.length > 0) out.references = v.references
-    return out
+    return contractView(v, out)
   })
 
   app.delete<{ Params: SubjectParams, Querystring: Query }>('/subjects/:subject', meta('deleteSubject', 'Soft or permanently delete a subject', { params: ['subject'], query: ['permanent'], response: INTS_DOC }), async (request) => {
     return await reg.deleteSubject(request.params.subject, { permanent: bool(request.query.permanent) })
   })
 
-  app.get<{ Params: VersionParams, Querystring: Query }>('/subjects/:subject/versions/:version', meta('getVersion', 'A subject-version', { params: ['subject', 'version'], query: ['deleted'], response: VERSION_DOC }), async (request) => {
+  app.get<{ Params: VersionParams, Querystring: Query }>('/subjects/:subject/versions/:version', meta('getVersion', 'A subject-version', { params: ['subject', 'version'], query: ['deleted', 'format'], response: VERSION_DOC }), async (request) => {
     const v = reg.getVersion(request.params.subject, parseVersion(request.params.version), { deleted: bool(request.query.deleted) })
-    return versionView(v)
+    return versionView(v, one(request.query.format))
   })
 
   app.get<{ Params: VersionParams, Querystring: Query }>('/subjects/:subject/versions/:version/schema', meta('getVersionSchema', 'Raw schema of a subject-version', { params: ['subject', 'version'], query: ['deleted'], response: ANY_JSON_DOC }), async (request, reply) => {
@@ -350,29 +356,43 @@ export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutes
   })
 
   // ---------------------------------------------------------------------------------------------- config
-  const levelFromBody = (body: unknown): ReturnType<typeof parseCompatibilityLevel> => {
+  /** A PUT /config body: `compatibility` (or `compatibilityLevel`) and/or `normalize`; at least one. */
+  const configFromBody = (body: unknown): RegistryConfig => {
     if (!isRecord(body)) throw new HttpProblem(422, 422, 'Request body must be a JSON object with a "compatibility" field')
-    return parseCompatibilityLevel(body.compatibility ?? body.compatibilityLevel)
+    const config: RegistryConfig = {}
+    const level = body.compatibility ?? body.compatibilityLevel
+    if (level !== undefined && level !== null) config.compatibilityLevel = parseCompatibilityLevel(level)
+    if (body.normalize !== undefined && body.normalize !== null) {
+      if (typeof body.normalize !== 'boolean') throw new HttpProblem(422, 422, 'Field "normalize" must be a boolean')
+      config.normalize = body.normalize
+    }
+    if (config.compatibilityLevel === undefined && config.normalize === undefined) parseCompatibilityLevel(undefined) // 42203, as before
+    return config
   }
+  /** The PUT echo: Confluent answers the request's fields (`compatibility`, `normalize`). */
+  const configEcho = (c: RegistryConfig): Record<string, unknown> => ({
+    ...(c.compatibilityLevel === undefined ? {} : { compatibility: c.compatibilityLevel }),
+    ...(c.normalize === undefined ? {} : { normalize: c.normalize })
+  })
 
-  app.get('/config', meta('getGlobalConfig', 'Global compatibility level', { query: ['defaultToGlobal'], response: CONFIG_DOC }), async () => ({ compatibilityLevel: reg.getGlobalCompatibility() }))
-  app.put('/config', meta('setGlobalConfig', 'Set the global compatibility level', { body: CONFIG_BODY_DOC, response: CONFIG_BODY_DOC }), async (request) => {
-    const level = levelFromBody(request.body)
-    await reg.setCompatibility(null, level)
-    return { compatibility: level }
+  app.get('/config', meta('getGlobalConfig', 'Global configuration (compatibility level, normalize)', { query: ['defaultToGlobal'], response: CONFIG_DOC }), async () => configView(reg.getGlobalConfig()))
+  app.put('/config', meta('setGlobalConfig', 'Set the global compatibility level and/or normalize', { body: CONFIG_BODY_DOC, response: CONFIG_BODY_DOC }), async (request) => {
+    const update = configFromBody(request.body)
+    await reg.setConfig(null, update)
+    return configEcho(update)
   })
-  app.delete('/config', meta('deleteGlobalConfig', 'Reset the global compatibility level', { response: CONFIG_DOC }), async () => ({ compatibilityLevel: await reg.deleteCompatibility(null) }))
+  app.delete('/config', meta('deleteGlobalConfig', 'Reset the global configuration', { response: CONFIG_DOC }), async () => configView(await reg.deleteCompatibility(null)))
 
-  app.get<{ Params: SubjectParams, Querystring: Query }>('/config/:subject', meta('getSubjectConfig', 'Subject compatibility level (40408 if none, unless defaultToGlobal=true)', { params: ['subject'], query: ['defaultToGlobal'], response: CONFIG_DOC }), async (request) => {
-    return { compatibilityLevel: reg.getSubjectCompatibility(request.params.subject, bool(request.query.defaultToGlobal)) }
+  app.get<{ Params: SubjectParams, Querystring: Query }>('/config/:subject', meta('getSubjectConfig', 'Subject configuration (40408 if none, unless defaultToGlobal=true)', { params: ['subject'], query: ['defaultToGlobal'], response: CONFIG_DOC }), async (request) => {
+    return configView(reg.getSubjectConfig(request.params.subject, bool(request.query.defaultToGlobal)))
   })
-  app.put<{ Params: SubjectParams }>('/config/:subject', meta('setSubjectConfig', 'Set a subject compatibility level', { params: ['subject'], body: CONFIG_BODY_DOC, response: CONFIG_BODY_DOC }), async (request) => {
-    const level = levelFromBody(request.body)
-    await reg.setCompatibility(request.params.subject, level)
-    return { compatibility: level }
+  app.put<{ Params: SubjectParams }>('/config/:subject', meta('setSubjectConfig', 'Set a subject compatibility level and/or normalize', { params: ['subject'], body: CONFIG_BODY_DOC, response: CONFIG_BODY_DOC }), async (request) => {
+    const update = configFromBody(request.body)
+    await reg.setConfig(request.params.subject, update)
+    return configEcho(update)
   })
-  app.delete<{ Params: SubjectParams }>('/config/:subject', meta('deleteSubjectConfig', 'Remove a subject compatibility level', { params: ['subject'], response: CONFIG_DOC }), async (request) => {
-    return { compatibilityLevel: await reg.deleteCompatibility(request.params.subject) }
+  app.delete<{ Params: SubjectParams }>('/config/:subject', meta('deleteSubjectConfig', 'Remove a subject configuration', { params: ['subject'], response: CONFIG_DOC }), async (request) => {
+    return configView(await reg.deleteCompatibility(request.params.subject))
   })
 
   // ---------------------------------------------------------------------------------------------- mode
@@ -416,7 +436,7 @@ export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutes
 const ROUTE_PATTERNS: RegExp[] = [
   '/', '/contexts', '/schemas', '/schemas/types', '/schemas/ids/:p', '/schemas/ids/:p/schema', '/schemas/ids/:p/subjects',
   '/schemas/ids/:p/versions', '/subjects', '/subjects/:p', '/subjects/:p/versions', '/subjects/:p/versions/:p',
-  '/subjects/:p/versions/:p/schema', '/subjects/:p/versions/:p/referencedby', '/config', '/config/:p', '/mode', '/mode/:p',
+  '/subjects/:p/versions/:p/schema', '/subjects/:p/versions/:p/referencedby', '/subjects/:p/metadata', '/config', '/config/:p', '/mode', '/mode/:p',
   '/compatibility/subjects/:p/versions', '/compatibility/subjects/:p/versions/:p'
 ].map((p) => new RegExp(`^${p.replace(/:p/g, '[^/]+')}/?$`))
 

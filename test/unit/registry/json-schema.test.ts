@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { JsonSchemaValidators, jsonSchemaDiff, parseJsonSchema, sortedJson } from '../../../src/registry/json-schema.js'
+import { JsonSchemaValidators, parseJsonSchema, sortedJson } from '../../../src/registry/json-schema.js'
+import { jsonSchemaDiff } from '../../../src/registry/json-schema-compatibility.js'
 import { isRegistryError } from '../../../src/registry/errors.js'
 
 const v = new JsonSchemaValidators()

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { MemoryJournal, SchemaRegistry, isRegistryError, parseVersion, type RegistryErrorKind } from '../../../src/registry/index.js'
+import { MemoryJournal, SchemaRegistry, isRegistryError, type RegistryErrorKind } from '../../../src/registry/index.js'
+import { parseVersion } from '../../../src/http/routes/registry-params.js'
 
 async function fresh (journal = new MemoryJournal()): Promise<{ reg: SchemaRegistry, journal: MemoryJournal }> {
   return { reg: await SchemaRegistry.open({ journal }), journal }
@@ -226,10 +227,10 @@ describe('config and mode', () => {
     expect(reg.getSubjectCompatibility('s', true)).toBe('BACKWARD')
     await reg.setCompatibility('s', 'FULL_TRANSITIVE')
     expect(reg.getSubjectCompatibility('s', false)).toBe('FULL_TRANSITIVE')
-    expect(await reg.deleteCompatibility('s')).toBe('FULL_TRANSITIVE')
+    expect(await reg.deleteCompatibility('s')).toEqual({ compatibilityLevel: 'FULL_TRANSITIVE' })
     await expectKind(reg.deleteCompatibility('s'), 'SUBJECT_NOT_FOUND')
     await reg.setCompatibility(null, 'NONE')
-    expect(await reg.deleteCompatibility(null)).toBe('NONE')
+    expect(await reg.deleteCompatibility(null)).toEqual({ compatibilityLevel: 'NONE' })
     expect(reg.getGlobalCompatibility()).toBe('BACKWARD')
   })
 
