@@ -7,9 +7,15 @@
  */
 import type { KafkaApi } from '../api.js'
 import { apiVersionsApi } from './api-versions.js'
+import { fetchApi } from './fetch.js'
+import { listOffsetsApi } from './list-offsets.js'
 import { metadataApi } from './metadata.js'
+import { produceApi } from './produce.js'
 
 export const KAFKA_APIS: readonly KafkaApi[] = [
   apiVersionsApi,
   metadataApi,
+  produceApi,
+  fetchApi,
+  listOffsetsApi,
 ]
