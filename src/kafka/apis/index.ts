@@ -7,6 +7,14 @@
  */
 import type { KafkaApi } from '../api.js'
 import { apiVersionsApi } from './api-versions.js'
+import { alterConfigsApi } from './alter-configs.js'
+import { createPartitionsApi } from './create-partitions.js'
+import { createTopicsApi } from './create-topics.js'
+import { deleteTopicsApi } from './delete-topics.js'
+import { describeClusterApi } from './describe-cluster.js'
+import { describeConfigsApi } from './describe-configs.js'
+import { incrementalAlterConfigsApi } from './incremental-alter-configs.js'
+import { offsetForLeaderEpochApi } from './offset-for-leader-epoch.js'
 import { fetchApi } from './fetch.js'
 import { listOffsetsApi } from './list-offsets.js'
 import { metadataApi } from './metadata.js'
@@ -18,4 +26,12 @@ export const KAFKA_APIS: readonly KafkaApi[] = [
   produceApi,
   fetchApi,
   listOffsetsApi,
+  offsetForLeaderEpochApi,
+  createTopicsApi,
+  deleteTopicsApi,
+  createPartitionsApi,
+  describeConfigsApi,
+  alterConfigsApi,
+  incrementalAlterConfigsApi,
+  describeClusterApi,
 ]
