@@ -14,6 +14,7 @@ import { deleteTopicsApi } from './delete-topics.js'
 import { describeClusterApi } from './describe-cluster.js'
 import { describeConfigsApi } from './describe-configs.js'
 import { incrementalAlterConfigsApi } from './incremental-alter-configs.js'
+import { initProducerIdApi } from './init-producer-id.js'
 import { offsetForLeaderEpochApi } from './offset-for-leader-epoch.js'
 import { fetchApi } from './fetch.js'
 import { listOffsetsApi } from './list-offsets.js'
@@ -34,4 +35,5 @@ export const KAFKA_APIS: readonly KafkaApi[] = [
   alterConfigsApi,
   incrementalAlterConfigsApi,
   describeClusterApi,
+  initProducerIdApi,
 ]
