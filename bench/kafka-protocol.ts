@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { request } from 'undici'
+import type { LogStore } from '../src/storage/index.js'
 import { loadShipped } from './lib/shipped.js'
 import { answerDriver, startServerChild, stopServerChild } from './lib/server-child.js'
 
@@ -32,21 +33,25 @@ async function server (): Promise<void> {
   const { resolveConfig, startGateway } = await loadShipped()
   const dataDir = await mkdtemp(join(tmpdir(), 'krest-bench-kafka-'))
   const overrides: Record<string, unknown> = { host: '127.0.0.1', port: 0, 'kafka.port': 0, 'schema.registry.port': -1, 'data.dir': dataDir, 'log.level': 'warn' }
-  const gateway = await startGateway(resolveConfig({ env: process.env, overrides: overrides as never }))
-  for (const t of ['kafka-bench', 'rest-bench', 'engine-bench']) await gateway.store.createTopic(t, { partitions: 1 })
+  // The engine itself, from dist/ like the gateway, for its own append/read rate in the same process.
+  const { LogStore } = await import(new URL('../dist/storage/index.js', import.meta.url).href) as typeof import('../src/storage/index.js')
+  let store: LogStore | undefined
+  const gateway = await startGateway(resolveConfig({ env: process.env, overrides: overrides as never }), { openStore: async o => (store = await LogStore.open(o)) })
+  for (const t of ['kafka-bench', 'rest-bench', 'engine-bench']) await gateway.backend.admin.createTopic(t, { partitions: 1 })
+  const engineStore = store as LogStore
   answerDriver(async () => {
     await gateway.close()
     await rm(dataDir, { recursive: true, force: true })
   })
   process.on('message', (msg: unknown) => {
     if (typeof msg !== 'object' || msg === null || (msg as { type?: string }).type !== 'engine') return
-    void engine(gateway.store, (msg as { records: number }).records).then(rates => process.send?.({ type: 'engine', ...rates }))
+    void engine(engineStore, (msg as { records: number }).records).then(rates => process.send?.({ type: 'engine', ...rates }))
   })
   process.send?.({ kafkaPort: gateway.kafkaPort ?? -1, url: gateway.url, pid: process.pid } satisfies Ready)
 }
 
 /** The engine alone: the same records appended as librdkafka batches them (8k records, under 1 MB, per batch; 5 in flight), then read back. */
-async function engine (store: Awaited<ReturnType<Awaited<ReturnType<typeof loadShipped>>['startGateway']>>['store'], records: number): Promise<EngineRates> {
+async function engine (store: LogStore, records: number): Promise<EngineRates> {
   const log = store.partition('engine-bench', 0)
   const value = Buffer.alloc(RECORD_BYTES - 1, 'x')
   const perBatch = 8_000
