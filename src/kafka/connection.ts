@@ -35,6 +35,7 @@ interface Slot {
   response: Buffer[] | null
   /** Close the connection once this slot's turn comes (after the responses before it are written). */
   closeAfter?: string
+  closeDetail?: object
 }
 
 const API_VERSIONS_KEY = apiVersionsMessages.key
@@ -53,6 +54,8 @@ export class KafkaConnection {
   private orderedGate: Promise<void> = Promise.resolve()
   private closed = false
   private draining = false
+  /** A protocol violation was seen: nothing more is read; the connection closes once earlier responses are out. */
+  private failing = false
   private drainedWaiter: (() => void) | undefined
   /** Resolves once the socket is closed. */
   readonly finished: Promise<void>
@@ -80,10 +83,16 @@ export class KafkaConnection {
     this.socket.destroy()
   }
 
+  /**
+   * Closes the connection for a protocol violation, after the responses to the requests before it are written
+   * (a client that pipelines a request we refuse still gets its earlier answers). Reading stops at once.
+   */
   private fail (reason: string, detail: object = {}): void {
-    if (this.closed) return
-    this.options.services.log.warn({ connection: this.id, remote: this.socket.remoteAddress, ...detail }, `kafka connection closed: ${reason}`)
-    this.destroy()
+    if (this.closed || this.failing) return
+    this.failing = true
+    this.socket.pause()
+    this.slots.push({ done: true, response: null, closeAfter: reason, closeDetail: detail })
+    this.flush()
   }
 
   private onData (chunk: Buffer): void {
@@ -100,7 +109,7 @@ export class KafkaConnection {
   }
 
   private parseFrames (): void {
-    while (!this.closed && !this.draining) {
+    while (!this.closed && !this.draining && !this.failing) {
       if (this.slots.length >= this.options.maxInFlight) {
         this.socket.pause()
         return
@@ -199,7 +208,13 @@ export class KafkaConnection {
       this.flush()
     }, (err: unknown) => {
       services.log.error({ err, connection: this.id, api: api.messages.name, apiVersion }, 'kafka request failed')
-      this.fail('request failed')
+      // No generic error response exists across APIs: close in this request's turn.
+      slot.done = true
+      slot.response = null
+      slot.closeAfter = 'request failed'
+      this.failing = true
+      this.socket.pause()
+      this.flush()
     })
   }
 
@@ -226,9 +241,9 @@ export class KafkaConnection {
       }
       if (slot.closeAfter !== undefined) {
         if (wrote) this.socket.uncork()
-        this.options.services.log.warn({ connection: this.id, remote: this.socket.remoteAddress }, `kafka connection closed: ${slot.closeAfter}`)
+        this.options.services.log.warn({ connection: this.id, remote: this.socket.remoteAddress, ...slot.closeDetail }, `kafka connection closed: ${slot.closeAfter}`)
         this.closed = true
-        this.socket.end()
+        this.socket.end(() => { this.socket.destroy() })
         return
       }
     }
@@ -237,7 +252,7 @@ export class KafkaConnection {
       if (this.slots.length === 0) this.drainedWaiter?.()
       return
     }
-    if (this.slots.length < this.options.maxInFlight && this.socket.isPaused()) {
+    if (!this.failing && this.slots.length < this.options.maxInFlight && this.socket.isPaused()) {
       this.socket.resume()
       try {
         this.parseFrames()

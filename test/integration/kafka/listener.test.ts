@@ -87,6 +87,14 @@ describe('Kafka listener', () => {
     }
   })
 
+  it('answers the requests before a refused one, then closes (kafka-python probes with ApiVersions v0 + Metadata v0)', async () => {
+    const c = await KafkaWireClient.connect(port)
+    c.writeRaw(Buffer.concat([c.encodeRequest(18, 0, {}, 1), c.encodeRequest(3, 0, { topics: [] }, 2)]))
+    const first = decodeResponse(18, 0, await c.readFrame(), 1) as { errorCode: number }
+    expect(first.errorCode).toBe(0)
+    await c.closed
+  })
+
   it('closes a connection on an unknown api key, an unsupported version or a malformed body, and other connections go on', async () => {
     const bystander = await KafkaWireClient.connect(port)
     try {
