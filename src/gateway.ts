@@ -211,7 +211,7 @@ async function openGateway ({ config, clock, readiness }: GatewayBuild, options:
     })
     formats.register(avroFormat(registry)).register(jsonSchemaFormat(registry))
     readiness.mark('schema-registry')
-    metrics.attach({ registry })
+    metrics.attach({ registry, cluster: { brokers: () => backend.metadata.brokers(), topics: () => backend.admin.listTopics({ includeInternal: true }) } })
     const operations: OperationsOptions = {
       readiness,
       metrics,

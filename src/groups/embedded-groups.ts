@@ -23,6 +23,8 @@ export interface EmbeddedGroupOffset {
   partition: number
   currentOffset: number
   logEndOffset: number
+  /** Log end minus committed offset, never negative (the one place lag is computed). */
+  lag: number
 }
 
 export class EmbeddedGroups {
@@ -63,7 +65,7 @@ export class EmbeddedGroups {
       } catch {
         continue // topic or partition gone
       }
-      out.push({ topic: c.topic, partition: c.partition, currentOffset: c.offset, logEndOffset })
+      out.push({ topic: c.topic, partition: c.partition, currentOffset: c.offset, logEndOffset, lag: Math.max(0, logEndOffset - c.offset) })
     }
     return out
   }

@@ -112,13 +112,3 @@ export class DirLock {
   }
 }
 
-/** A FIFO mutex: `run` executes tasks one at a time, in call order. */
-export class Mutex {
-  private tail: Promise<unknown> = Promise.resolve()
-
-  run<T> (task: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(task, task)
-    this.tail = result.catch(() => undefined)
-    return result
-  }
-}

@@ -13,9 +13,10 @@ import { mkdir, readdir, rm, stat } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { KrestError } from '../util/errors.js'
-import { DirLock, fsyncDir, Mutex, readFileIfExists, unlinkIfExists, writeFileAtomic } from './fs-util.js'
+import { DirLock, fsyncDir, readFileIfExists, unlinkIfExists, writeFileAtomic } from './fs-util.js'
+import { SerialQueue } from '../util/serial-queue.js'
 import {
-  DEFAULT_LOG_CONFIG, TOPIC_CONFIG_DEFINITIONS, isTopicConfigName, normaliseOverrides, parseTopicConfigValue, resolveLogConfig,
+  DEFAULT_LOG_CONFIG, TOPIC_CONFIG_DEFINITIONS, configValueText, isTopicConfigName, normaliseOverrides, parseTopicConfigValue, resolveLogConfig,
 } from './log-config.js'
 import { PartitionLog } from './partition-log.js'
 import type { Clock, LogConfig, PartitionState, StorageLogger, StorageProbe, TopicDescription } from './types.js'
@@ -120,7 +121,7 @@ export class LogStore {
   private readonly maxPartitions: number
   private readonly verifyReads: boolean
   private readonly topics = new Map<string, Topic>()
-  private readonly admin = new Mutex()
+  private readonly admin = new SerialQueue()
   private readonly lock: DirLock
   private retentionTimer: NodeJS.Timeout | undefined
   private checkpointTimer: NodeJS.Timeout | undefined
@@ -395,15 +396,17 @@ export class LogStore {
     const topic = this.getTopic(name)
     return TOPIC_CONFIG_DEFINITIONS.map(def => {
       const override = topic.meta.overrides[def.name]
-      const brokerValue = String(this.defaults[def.name])
-      const brokerSet = brokerValue !== String(def.default)
+      const brokerValue = configValueText(this.defaults[def.name])
+      const brokerSet = brokerValue !== configValueText(def.default)
       const synonyms: TopicConfigEntry['synonyms'] = []
       if (override !== undefined) synonyms.push({ name: def.name, value: override, source: 'DYNAMIC_TOPIC_CONFIG' })
-      if (brokerSet) synonyms.push({ name: def.brokerName, value: brokerValue, source: 'STATIC_BROKER_CONFIG' })
-      synonyms.push({ name: def.brokerName, value: String(def.default), source: 'DEFAULT_CONFIG' })
+      if (def.brokerName !== undefined) {
+        if (brokerSet) synonyms.push({ name: def.brokerName, value: brokerValue, source: 'STATIC_BROKER_CONFIG' })
+        synonyms.push({ name: def.brokerName, value: configValueText(def.default), source: 'DEFAULT_CONFIG' })
+      }
       return {
         name: def.name,
-        value: String(topic.config[def.name]),
+        value: configValueText(topic.config[def.name]),
         isDefault: override === undefined && !brokerSet,
         isReadOnly: false,
         isSensitive: false,

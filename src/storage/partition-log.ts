@@ -14,9 +14,10 @@ import {
 import { KrestError } from '../util/errors.js'
 import { compactSegments } from './compactor.js'
 import { StorageError } from './errors.js'
-import { fsyncDir, Mutex } from './fs-util.js'
+import { fsyncDir } from './fs-util.js'
 import { loadSegments } from './log-loader.js'
 import { Segment, type SegmentBatch, type SegmentOptions, type SegmentRead } from './segment.js'
+import { SerialQueue } from '../util/serial-queue.js'
 import type {
   AppendResult, Clock, LogConfig, PartitionState, RawReadResult, ReadResult, RecordInput, StorageLogger, StorageProbe,
 } from './types.js'
@@ -60,7 +61,7 @@ export class PartitionLog {
   private hw = 0
   private pending: PendingAppend[] = []
   private draining: Promise<void> | undefined
-  private readonly mutex = new Mutex()
+  private readonly mutex = new SerialQueue()
   private readonly waiters = new Set<Waiter>()
   private dirty = false
   /** Acknowledgements wait here for the fsync that covers them, in write order. */
@@ -236,6 +237,9 @@ export class PartitionLog {
     if (firstTs === null && this.clock.now() - seg.createdAt > this.config['segment.ms']) return true
     // Relative offsets and positions in the indexes are int32.
     if (this.nextOffset - seg.baseOffset + incoming.count > 2 ** 31 - 1) return true
+    // Kafka's segment.index.bytes: roll when the offset index (8 bytes an entry) or the time index (12) is full.
+    const indexBytes = this.config['segment.index.bytes']
+    if (seg.indexEntries >= Math.floor(indexBytes / 8) || seg.timeIndexEntries >= Math.floor(indexBytes / 12)) return true
     return false
   }
 
@@ -602,27 +606,39 @@ export class PartitionLog {
     if (!this.config['cleanup.policy'].includes('compact') || this.closed) return false
     return await this.mutex.run(async () => {
       await this.commitChain
-      const closedSegments = this.segments.slice(0, -1)
+      const now = this.clock.now()
+      // Kafka's min.compaction.lag.ms: the cleanable part ends at the first segment holding a record younger than the lag.
+      const minLag = this.config['min.compaction.lag.ms']
+      let cleanable = this.segments.length - 1
+      for (let i = 0; i < cleanable && minLag > 0; i++) {
+        if (now - (this.segments[i] as Segment).maxTimestamp < minLag) cleanable = i
+      }
+      const closedSegments = this.segments.slice(0, cleanable)
       if (closedSegments.length === 0) return false
       let dirtyBytes = 0
       let totalBytes = 0
+      let overdue = false
       for (const s of closedSegments) {
         totalBytes += s.size
-        if (s.baseOffset >= this.cleanedUpTo) dirtyBytes += s.size
+        if (s.baseOffset < this.cleanedUpTo) continue
+        dirtyBytes += s.size
+        // Kafka's max.compaction.lag.ms: a dirty record older than the lag makes the log cleanable whatever the ratio.
+        const firstTimestamp = s.firstBatchTimestamp ?? s.maxTimestamp
+        if (firstTimestamp >= 0 && now - firstTimestamp > this.config['max.compaction.lag.ms']) overdue = true
       }
-      if (!force && (dirtyBytes === 0 || dirtyBytes / Math.max(totalBytes, 1) < this.config['min.cleanable.dirty.ratio'])) return false
+      if (!force && !overdue && (dirtyBytes === 0 || dirtyBytes / Math.max(totalBytes, 1) < this.config['min.cleanable.dirty.ratio'])) return false
       const { segments: replaced, retired } = await compactSegments({
         dir: this.dir,
         segments: closedSegments,
         segmentOptions: this.segmentOptions(),
         deleteRetentionMs: this.config['delete.retention.ms'],
-        now: this.clock.now(),
+        now,
       })
-      const active = this.active
+      const uncleaned = this.segments.slice(cleanable)
       // Swap first, then let go of the old segments: readers that took the old list hold references.
-      this.segments = [...replaced, active]
+      this.segments = [...replaced, ...uncleaned]
       for (const seg of retired) seg.release()
-      this.cleanedUpTo = active.baseOffset
+      this.cleanedUpTo = (uncleaned[0] as Segment).baseOffset
       return true
     })
   }

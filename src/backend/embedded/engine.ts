@@ -86,7 +86,6 @@ export async function openEmbeddedEngine (options: EmbeddedEngineOptions): Promi
       defaultPartitions: options.defaultPartitions,
       ...(options.maxPartitions === undefined ? {} : { maxPartitions: options.maxPartitions }),
       defaultReplicationFactor: options.defaultReplicationFactor,
-      logDefaults: options.logDefaults,
       endpoint: options.endpoint,
       clock: options.clock,
     })

@@ -64,7 +64,7 @@ describe('Kafka data plane with real clients', () => {
     const run = await python(`
 import sys
 from kafka import KafkaProducer
-p = KafkaProducer(bootstrap_servers=sys.argv[1], acks='all')
+p = KafkaProducer(bootstrap_servers=sys.argv[1], acks='all', api_version_auto_timeout_ms=30000)  # the version probe's 2 s default is short on a loaded CI machine
 for i in range(3):
     md = p.send('kp-topic', key=b'k%d' % i, value=b'v%d' % i, partition=1, headers=[('n', str(i).encode())]).get(timeout=30)
     print(md.topic, md.partition, md.offset)
