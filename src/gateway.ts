@@ -10,11 +10,17 @@
  */
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import type { AddressInfo } from 'node:net'
+import { hostname } from 'node:os'
 import { openEmbeddedEngine } from './backend/embedded/engine.js'
 import type { EmbeddedEngine, EmbeddedLogState } from './backend/embedded/engine.js'
 import type { Backend, Clock } from './backend/index.js'
+import { EMBEDDED_BROKER_ID } from './backend/types.js'
 import { logDefaultsFromConfig } from './config/log-defaults.js'
-import type { KrestConfig } from './config/settings.js'
+import { settingDefinitions } from './config/settings.js'
+import type { KrestConfig, SettingDefinition, SettingName } from './config/settings.js'
+import { KAFKA_APIS } from './kafka/apis/index.js'
+import { KafkaListener } from './kafka/listener.js'
+import type { KafkaServices } from './kafka/api.js'
 import { buildApp } from './http/app.js'
 import { ConsumerInstances } from './proxy/consumer-instances.js'
 import { buildRegistryApp } from './http/registry-app.js'
@@ -68,6 +74,10 @@ export interface Gateway {
   /** `http://host:port` once listening. */
   readonly url: string
   readonly port: number
+  /** Port of the Kafka protocol listener, or undefined when `kafka.port` is -1. */
+  readonly kafkaPort: number | undefined
+  /** `host:port` Kafka clients are given (bootstrap servers), or undefined when the listener is off. */
+  readonly kafkaBootstrap: string | undefined
   /** krest's version (package.json). */
   readonly version: string
   /** What `/ready` reports. */
@@ -181,6 +191,7 @@ async function openGateway ({ config, clock, readiness }: GatewayBuild, options:
   let consumers: ConsumerInstances | undefined
   let app: FastifyInstance | undefined
   let registryApp: FastifyInstance | undefined
+  let kafka: KafkaListener | undefined
   try {
     const formats = FormatRegistry.withBuiltins()
     consumers = new ConsumerInstances({
@@ -232,8 +243,13 @@ async function openGateway ({ config, clock, readiness }: GatewayBuild, options:
       await registryApp.ready()
       registryServer.activate()
     }
+    if (config['kafka.port'] >= 0) {
+      kafka = await startKafkaListener(config, backend, app.log.child({ module: 'kafka' }))
+    }
+    const kafkaBootstrap = kafka === undefined ? undefined : `${advertisedKafkaHost(config)}:${kafka.port}`
 
     let closing: Promise<void> | undefined
+    const openedKafka = kafka
     const openedApp = app
     const openedRegistryApp = registryApp
     const openedConsumers = consumers
@@ -248,6 +264,8 @@ async function openGateway ({ config, clock, readiness }: GatewayBuild, options:
       registryUrl,
       url,
       port: address.port,
+      kafkaPort: kafka?.port,
+      kafkaBootstrap,
       version,
       readiness,
       metrics,
@@ -258,6 +276,7 @@ async function openGateway ({ config, clock, readiness }: GatewayBuild, options:
             // First end waiting record fetches (they answer at once) so the HTTP server is not held up by long polls;
             // instances leave their groups, committing what they delivered.
             await openedConsumers.close()
+            await openedKafka?.close()
             // Stop accepting; requests in flight finish (late ones get 503 + Connection: close from fastify).
             const drained = Promise.all(bootstraps.map(b => b.drain()))
             await Promise.all([openedApp.close(), openedRegistryApp?.close()])
@@ -271,10 +290,55 @@ async function openGateway ({ config, clock, readiness }: GatewayBuild, options:
     }
   } catch (err) {
     for (const b of bootstraps) await b.close()
+    await kafka?.close().catch(() => undefined)
     await registryApp?.close().catch(() => undefined)
     await app?.close().catch(() => undefined)
     await consumers?.close().catch(() => undefined)
     await engine.close()
     throw err
   }
+}
+
+/** The settings a Kafka admin client sees on the BROKER resource: those with Kafka broker meaning, plus broker.id. */
+function brokerConfigs (config: KrestConfig): Array<{ name: string, value: string, isSensitive: boolean, isDefault: boolean }> {
+  const out = [{ name: 'broker.id', value: String(EMBEDDED_BROKER_ID), isSensitive: false, isDefault: false }]
+  for (const [name, def] of Object.entries(settingDefinitions) as Array<[SettingName, SettingDefinition]>) {
+    if (def.group !== 'topics' && def.group !== 'log' && def.group !== 'kafka') continue
+    const value = config[name]
+    out.push({ name, value: String(value), isSensitive: def.sensitive === true, isDefault: value === def.default })
+  }
+  return out.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+}
+
+/** `kafka.advertised.host`, else the bound host unless it is a wildcard (then this machine's host name). */
+function advertisedKafkaHost (config: KrestConfig): string {
+  if (config['kafka.advertised.host'] !== '') return config['kafka.advertised.host']
+  const host = config.host
+  return host === '0.0.0.0' || host === '::' || host === '' ? hostname() : host
+}
+
+async function startKafkaListener (config: KrestConfig, backend: Backend, log: KafkaServices['log']): Promise<KafkaListener> {
+  let listener: KafkaListener | undefined
+  const host = advertisedKafkaHost(config)
+  const services: KafkaServices = {
+    backend,
+    nodeId: EMBEDDED_BROKER_ID,
+    advertised: () => ({ host, port: listener?.port ?? config['kafka.port'] }),
+    autoCreateTopics: config['auto.create.topics.enable'],
+    log,
+    now: () => Date.now(),
+    brokerConfigs: () => brokerConfigs(config),
+  }
+  listener = await KafkaListener.listen({
+    host: config.host,
+    port: config['kafka.port'],
+    apis: KAFKA_APIS,
+    services,
+    maxRequestBytes: config['socket.request.max.bytes'],
+    maxInFlightPerConnection: config['kafka.connection.max.inflight.requests'],
+    maxConnections: config['max.connections'],
+    closeGraceMs: config['shutdown.graceful.ms'],
+  })
+  log.info({ host: config.host, port: listener.port, advertised: `${host}:${listener.port}` }, 'kafka listener started')
+  return listener
 }

@@ -34,6 +34,7 @@ export async function generateOpenApiDocument (): Promise<string> {
     producer: refusing('producer'),
     admin: refusing('admin'),
     metadata: refusing('metadata'),
+    batches: refusing('batches'),
     groups: refusing('groups'),
     close: async () => undefined,
   }

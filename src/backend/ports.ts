@@ -9,9 +9,9 @@
  *   append / read-from / tail over a named internal topic. The registry journal and the offset store reach their
  *   topics only through it, so a backend that fronts a real Kafka cluster can keep them in the cluster.
  */
-import type { AppendResult, Clock, LogConfig, ReadResult, RecordHeader, RecordInput, StorageLogger, StoredRecord, TopicDescription } from '../storage/types.js'
+import type { AppendResult, Clock, LogConfig, RawReadResult, ReadResult, RecordHeader, RecordInput, StorageLogger, StoredRecord, TopicDescription } from '../storage/types.js'
 
-export type { AppendResult, Clock, LogConfig, ReadResult, RecordHeader, RecordInput, StorageLogger, StoredRecord, TopicDescription }
+export type { AppendResult, Clock, LogConfig, RawReadResult, ReadResult, RecordHeader, RecordInput, StorageLogger, StoredRecord, TopicDescription }
 
 /** One partition of the embedded log store. */
 export interface PartitionPort {
@@ -22,7 +22,11 @@ export interface PartitionPort {
   /** What readers may see: only what is durable per the flush policy. */
   readonly highWatermark: number
   append (records: RecordInput[]): Promise<AppendResult>
+  /** Appends whole RecordBatch v2 buffers as they are (one batch per buffer); queued synchronously. */
+  appendBatches (batches: readonly Buffer[]): Promise<AppendResult>
   read (offset: number, maxBytes: number): Promise<ReadResult>
+  /** Whole stored batches from the one holding `offset` (at least one when any exists), up to `maxBytes`. */
+  readRaw (offset: number, maxBytes: number): Promise<RawReadResult>
   offsetForTimestamp (timestamp: number): Promise<{ offset: number, timestamp: number } | null>
   /** Resolves true once `offset` is readable (below the high watermark), false on timeout or abort. */
   waitFor (offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean>

@@ -5,6 +5,7 @@
  * producerEpoch i16 | baseSequence i32 | recordsCount i32 | records…
  * The CRC32C covers attributes to the end, so baseOffset can be stamped without recomputing it.
  */
+import { decompressRecords } from './compression.js'
 import { crc32c } from './crc32c.js'
 import { readVarint, sizeOfVarint, writeVarint, type VarintCursor } from './varint.js'
 
@@ -271,31 +272,35 @@ export function decodeBatchInto (buf: Buffer, pos: number, out: DecodedRecord[],
   if (end > buf.length) throw new RangeError('batch runs past the end of the buffer')
   const baseOffset = readInt64(buf, pos)
   const attributes = buf.readInt16BE(pos + OFFSET_ATTRIBUTES)
-  if ((attributes & ATTR_COMPRESSION_MASK) !== 0) throw new RangeError('compressed record batches are not supported')
   if ((attributes & ATTR_CONTROL) !== 0) return size
   const logAppendTime = (attributes & ATTR_TIMESTAMP_TYPE) !== 0
   const baseTimestamp = readInt64(buf, pos + OFFSET_BASE_TIMESTAMP)
   const maxTimestamp = readInt64(buf, pos + OFFSET_MAX_TIMESTAMP)
   const count = buf.readInt32BE(pos + OFFSET_RECORDS_COUNT)
-  const c: VarintCursor = { value: 0, pos: pos + BATCH_HEADER_SIZE }
+  // Compressed batches (Kafka clients' gzip/snappy/lz4/zstd) are stored as sent: their records are decoded from
+  // the decompressed section; keys and values are then slices of that buffer.
+  const compression = attributes & ATTR_COMPRESSION_MASK
+  const data = compression === 0 ? buf : decompressRecords(compression, buf.subarray(pos + BATCH_HEADER_SIZE, end))
+  const dataEnd = compression === 0 ? end : data.length
+  const c: VarintCursor = { value: 0, pos: compression === 0 ? pos + BATCH_HEADER_SIZE : 0 }
   for (let i = 0; i < count; i++) {
-    readVarint(buf, c)
+    readVarint(data, c)
     const recordEnd = c.pos + c.value
-    if (recordEnd > end) throw new RangeError('record runs past the end of its batch')
+    if (recordEnd > dataEnd) throw new RangeError('record runs past the end of its batch')
     c.pos += 1 // attributes
-    readVarint(buf, c)
+    readVarint(data, c)
     const timestampDelta = c.value
-    readVarint(buf, c)
+    readVarint(data, c)
     const offset = baseOffset + c.value
     if (offset < minOffset) { c.pos = recordEnd; continue }
-    const key = readBytes(buf, c, recordEnd)
-    const value = readBytes(buf, c, recordEnd)
-    readVarint(buf, c)
+    const key = readBytes(data, c, recordEnd)
+    const value = readBytes(data, c, recordEnd)
+    readVarint(data, c)
     const headerCount = c.value
     const headers: RecordHeader[] = []
     for (let h = 0; h < headerCount; h++) {
-      const hk = readBytes(buf, c, recordEnd)
-      const hv = readBytes(buf, c, recordEnd)
+      const hk = readBytes(data, c, recordEnd)
+      const hv = readBytes(data, c, recordEnd)
       headers.push({ key: hk === null ? '' : hk.toString('utf8'), value: hv })
     }
     c.pos = recordEnd
@@ -315,4 +320,126 @@ export function decodeBatches (buf: Buffer, minOffset = 0): DecodedRecord[] {
     pos += size
   }
   return out
+}
+
+/** Compression codec ids of the batch attributes (bits 0–2). */
+export const COMPRESSION_NONE = 0
+export const COMPRESSION_GZIP = 1
+export const COMPRESSION_SNAPPY = 2
+export const COMPRESSION_LZ4 = 3
+export const COMPRESSION_ZSTD = 4
+
+const ATTR_TRANSACTIONAL = 0x10
+
+export interface ProducedBatchInfo {
+  /** Total size in bytes (batchLength + 12). */
+  size: number
+  recordsCount: number
+  compression: number
+  maxTimestamp: number
+  producerId: number
+  producerEpoch: number
+  baseSequence: number
+  /** Whether some record has a null key (compacted topics refuse them). */
+  hasNullKey: boolean
+}
+
+/** Why a client's batch is refused; `corrupt` is CORRUPT_MESSAGE in Kafka's terms, the others INVALID_RECORD. */
+export class BatchValidationError extends Error {
+  readonly kind: 'corrupt' | 'invalid' | 'unsupported-compression'
+  constructor (kind: 'corrupt' | 'invalid' | 'unsupported-compression', message: string) {
+    super(message)
+    this.name = 'BatchValidationError'
+    this.kind = kind
+  }
+}
+
+/**
+ * Validates a RecordBatch v2 built by a producer, at `pos` within `buf[0, end)`: a length that fits, magic 2,
+ * CRC32C, a record count matching lastOffsetDelta, no control or transactional flag, a known compression codec,
+ * and for uncompressed batches records that parse exactly to the end of the batch with offset deltas 0, 1, 2, …
+ * Throws BatchValidationError; returns what the append path needs.
+ */
+export function validateProducedBatch (buf: Buffer, pos: number, end = buf.length): ProducedBatchInfo {
+  const check = checkBatch(buf, pos, end)
+  if (!check.ok) {
+    throw new BatchValidationError('corrupt',
+      check.reason === 'truncated' ? 'record batch truncated' : check.reason === 'bad-crc' ? 'record batch CRC mismatch' : check.reason === 'bad-magic' ? 'record batch magic is not 2 (only RecordBatch v2 is supported)' : `record batch invalid (${check.reason})`)
+  }
+  const attributes = buf.readInt16BE(pos + OFFSET_ATTRIBUTES)
+  if ((attributes & ATTR_CONTROL) !== 0) throw new BatchValidationError('invalid', 'control batches cannot be produced')
+  if ((attributes & ATTR_TRANSACTIONAL) !== 0) throw new BatchValidationError('invalid', 'transactional batches are not supported')
+  const compression = attributes & ATTR_COMPRESSION_MASK
+  if (compression > COMPRESSION_ZSTD) throw new BatchValidationError('unsupported-compression', `unknown compression codec ${compression}`)
+  const count = buf.readInt32BE(pos + OFFSET_RECORDS_COUNT)
+  const lastOffsetDelta = buf.readInt32BE(pos + OFFSET_LAST_OFFSET_DELTA)
+  if (count < 1 || lastOffsetDelta !== count - 1) throw new BatchValidationError('invalid', `record batch has ${count} records but lastOffsetDelta ${lastOffsetDelta}`)
+  let hasNullKey: boolean
+  if (compression === COMPRESSION_NONE) {
+    hasNullKey = checkRecords(buf, pos + BATCH_HEADER_SIZE, pos + check.size, count)
+  } else {
+    // Stored compressed as sent, but checked like Kafka's broker does: the records must decompress and parse.
+    let records: Buffer
+    try {
+      records = decompressRecords(compression, buf.subarray(pos + BATCH_HEADER_SIZE, pos + check.size))
+    } catch (err) {
+      throw new BatchValidationError('corrupt', `compressed records do not decompress: ${(err as Error).message}`)
+    }
+    hasNullKey = checkRecords(records, 0, records.length, count)
+  }
+  return {
+    size: check.size,
+    recordsCount: count,
+    compression,
+    maxTimestamp: readInt64(buf, pos + OFFSET_MAX_TIMESTAMP),
+    producerId: readInt64(buf, pos + OFFSET_PRODUCER_ID),
+    producerEpoch: buf.readInt16BE(pos + OFFSET_PRODUCER_EPOCH),
+    baseSequence: buf.readInt32BE(pos + OFFSET_BASE_SEQUENCE),
+    hasNullKey,
+  }
+}
+
+/** Walks `count` records in `buf[start, end)` checking their structure; returns whether one has a null key. */
+export function checkRecords (buf: Buffer, start: number, end: number, count: number): boolean {
+  const c: VarintCursor = { value: 0, pos: start }
+  let nullKey = false
+  try {
+    for (let i = 0; i < count; i++) {
+      readVarint(buf, c)
+      const recordEnd = c.pos + c.value
+      if (c.value < 0 || recordEnd > end) throw new BatchValidationError('invalid', `record ${i} runs past the end of its batch`)
+      c.pos += 1 // attributes
+      readVarint(buf, c) // timestamp delta
+      readVarint(buf, c)
+      if (c.value !== i) throw new BatchValidationError('invalid', `record ${i} has offset delta ${c.value}`)
+      if (readBytes(buf, c, recordEnd) === null) nullKey = true
+      readBytes(buf, c, recordEnd)
+      readVarint(buf, c)
+      const headers = c.value
+      if (headers < 0) throw new BatchValidationError('invalid', `record ${i} has a negative header count`)
+      for (let h = 0; h < headers; h++) {
+        if (readBytes(buf, c, recordEnd) === null) throw new BatchValidationError('invalid', `record ${i} has a null header key`)
+        readBytes(buf, c, recordEnd)
+      }
+      if (c.pos !== recordEnd) throw new BatchValidationError('invalid', `record ${i} length does not match its fields`)
+    }
+  } catch (err) {
+    if (err instanceof BatchValidationError) throw err
+    throw new BatchValidationError('invalid', `records do not parse: ${(err as Error).message}`)
+  }
+  if (c.pos !== end) throw new BatchValidationError('invalid', `${end - c.pos} bytes after the last record of the batch`)
+  return nullKey
+}
+
+/** Marks the batch at `pos` as LogAppendTime stamped `now` (attributes and maxTimestamp) and recomputes its CRC. */
+export function stampLogAppendTime (buf: Buffer, pos: number, now: number): void {
+  const size = batchSizeAt(buf, pos)
+  buf.writeInt16BE(buf.readInt16BE(pos + OFFSET_ATTRIBUTES) | ATTR_TIMESTAMP_TYPE, pos + OFFSET_ATTRIBUTES)
+  writeInt64(buf, pos + OFFSET_MAX_TIMESTAMP, now)
+  buf.writeUInt32BE(crc32c(buf.subarray(pos + OFFSET_ATTRIBUTES, pos + size)), pos + OFFSET_CRC)
+}
+
+/** Compression codec of the batch at `pos`. */
+export function batchCompressionAt (buf: Buffer, pos: number): number {
+  return buf.readInt16BE(pos + OFFSET_ATTRIBUTES) & ATTR_COMPRESSION_MASK
 }

@@ -65,6 +65,9 @@ export const errorTable: Record<KrestErrorCode, HttpErrorMapping> = {
   REQUEST_TOO_LARGE: { status: 413, errorCode: 413 },
   LIMIT_EXCEEDED: { status: 429, errorCode: 429 },
   OVERLOADED: { status: 503, errorCode: 503 },
+  // idempotent Kafka producers (not reachable over HTTP, mapped for completeness)
+  OUT_OF_ORDER_SEQUENCE: { status: 409, errorCode: 409 },
+  INVALID_PRODUCER_EPOCH: { status: 409, errorCode: 409 },
 }
 
 /** Per-route replacements of rows of `errorTable` (a route's `config.errorMappings`). */

@@ -40,6 +40,9 @@ export type BackendErrorCode =
   | 'CLUSTER_NOT_FOUND'
   | 'BROKER_NOT_FOUND'
   | 'CONFIG_NOT_FOUND'
+  /** Idempotent Kafka producers (the Kafka listener's record batches). */
+  | 'OUT_OF_ORDER_SEQUENCE'
+  | 'INVALID_PRODUCER_EPOCH'
 
 /** Consumer groups (`src/groups`) and the group views of the Backend. */
 export type GroupErrorCode =

@@ -39,7 +39,7 @@ export const JSON_V2 = 'application/vnd.kafka.json.v2+json'
 
 export async function startHarness (overrides: Partial<Record<SettingName, unknown>> = {}, existingDir?: string): Promise<Harness> {
   const dataDir = existingDir ?? await mkdtemp(join(tmpdir(), 'krest-gw-'))
-  const config = resolveConfig({ overrides: { host: '127.0.0.1', port: 0, 'schema.registry.port': 0, 'data.dir': dataDir, 'log.level': 'silent', ...overrides } })
+  const config = resolveConfig({ overrides: { host: '127.0.0.1', port: 0, 'schema.registry.port': 0, 'kafka.port': 0, 'data.dir': dataDir, 'log.level': 'silent', ...overrides } })
   let storage: LogStore | undefined
   const options: GatewayOptions = { logger: false, openStore: async o => (storage = await LogStore.open(o)) }
   let gateway = await startGateway(config, options)

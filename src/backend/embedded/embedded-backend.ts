@@ -7,11 +7,15 @@ import { KrestError, isKrestError } from '../../util/errors.js'
 import type { AppendResult, Clock, RecordInput, StoragePort, StoreConfigEntry, TopicDescription } from '../ports.js'
 import { EMBEDDED_BROKER_ID } from '../types.js'
 import type {
-  Admin, Backend, BrokerInfo, ConfigAlteration, ConfigEntry, Metadata, NewTopic, PartitionInfo,
-  PartitionOffsets, ProduceOptions, ProduceOutcome, ProduceRecord, Producer, TopicInfo,
+  Admin, Backend, BatchAppendOptions, BatchAppendResult, BatchReadResult, BrokerInfo, ConfigAlteration, ConfigEntry, Metadata, NewTopic, PartitionInfo,
+  PartitionOffsets, ProduceOptions, ProduceOutcome, ProduceRecord, Producer, RecordBatches, TopicInfo,
 } from '../types.js'
 import type { GroupConsumers } from '../group-consumer.js'
-import { BATCH_HEADER_SIZE as recordBatchOverhead, singleRecordBatchSize } from '../../codec/record-batch.js'
+import {
+  BATCH_HEADER_SIZE, BATCH_HEADER_SIZE as recordBatchOverhead, BatchValidationError, readBatchHeader, singleRecordBatchSize, validateProducedBatch,
+} from '../../codec/record-batch.js'
+import type { ProducedBatchInfo } from '../../codec/record-batch.js'
+import { ProducerStates, REBUILD_TAIL_OFFSETS } from '../producer-state.js'
 
 export interface KeyPartitioner {
   partition(topic: string, key: Buffer | null, numPartitions: number): number
@@ -63,10 +67,11 @@ class InFlight {
   }
 }
 
-export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
+export class EmbeddedBackend implements Backend, Producer, Admin, Metadata, RecordBatches {
   readonly producer: Producer = this
   readonly admin: Admin = this
   readonly metadata: Metadata = this
+  readonly batches: RecordBatches = this
   readonly groups: GroupConsumers
 
   private readonly store: StoragePort
@@ -75,6 +80,8 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
   private readonly inFlight = new InFlight()
   /** Auto-creations under way, so concurrent produces to a new topic create it once. */
   private readonly creating = new Map<string, Promise<TopicDescription>>()
+  /** Idempotent producers' ids, epochs and recent sequence numbers per partition. */
+  private readonly producerStates: ProducerStates
 
   constructor (options: EmbeddedBackendOptions) {
     if (options.defaultReplicationFactor !== 1) {
@@ -84,6 +91,7 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
     this.store = options.store
     this.groups = options.groups
     this.clock = options.clock
+    this.producerStates = new ProducerStates(this.clock)
   }
 
   get clusterId (): string {
@@ -195,6 +203,117 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
     }
     await Promise.all(appends)
     return outcomes
+  }
+
+  // ---- record batches ----------------------------------------------------------------------------------------
+
+  async append (topic: string, partition: number, records: Buffer, options: BatchAppendOptions = {}): Promise<BatchAppendResult> {
+    this.inFlight.enter()
+    try {
+      // Synchronous up to the storage queue when the topic exists, so pipelined appends keep their order.
+      const has = this.store.hasTopic(topic)
+      const known = has === true ? this.store.describeTopic(topic) : undefined
+      const desc = known !== undefined && !(known instanceof Promise) ? known : await this.topicForProduce(topic)
+      if (desc.internal && options.allowInternal !== true) {
+        throw new KrestError('INTERNAL_TOPIC', `Producing to internal topic ${topic} is not allowed.`, { details: { topic } })
+      }
+      if (!Number.isInteger(partition) || partition < 0 || partition >= desc.partitions) {
+        throw new KrestError('PARTITION_NOT_FOUND', `Partition ${partition} of topic ${topic} not found (the topic has ${desc.partitions}).`, { details: { topic, partition } })
+      }
+      const compacted = desc.config['cleanup.policy'] !== 'delete'
+      const batches: Array<{ buf: Buffer, info: ProducedBatchInfo }> = []
+      let pos = 0
+      while (pos < records.length) {
+        let info
+        try {
+          info = validateProducedBatch(records, pos)
+        } catch (err) {
+          if (!(err instanceof BatchValidationError)) throw err
+          throw new KrestError(err.kind === 'corrupt' ? 'INVALID_DATA' : 'INVALID_RECORD', `Batch ${batches.length} for ${topic}-${partition}: ${err.message}`, { details: { topic, partition, kind: err.kind } })
+        }
+        if (compacted && info.hasNullKey) {
+          throw new KrestError('INVALID_RECORD', `Topic ${topic} is compacted (cleanup.policy=${desc.config['cleanup.policy']}): every record needs a key.`, { details: { topic } })
+        }
+        batches.push({ buf: records.subarray(pos, pos + info.size), info })
+        pos += info.size
+      }
+      if (batches.length === 0) throw new KrestError('INVALID_RECORD', `No record batch for ${topic}-${partition}.`)
+      const log = this.store.partition(topic, partition)
+      const idempotent = batches.some(b => b.info.producerId >= 0)
+      if (idempotent && !this.producerStates.isLoaded(topic, partition)) await this.loadProducerStates(topic, partition)
+      // From here to the storage queue, synchronous: sequence checks see pipelined batches in order.
+      const appends: Array<Promise<AppendResult>> = []
+      let duplicates = 0
+      for (const b of batches) {
+        if (b.info.producerId < 0) { appends.push(log.appendBatches([b.buf])); continue }
+        const verdict = this.producerStates.check(topic, partition, b.info)
+        if (verdict.kind === 'duplicate') { appends.push(verdict.original); duplicates++; continue }
+        const appended = log.appendBatches([b.buf])
+        verdict.remember(appended)
+        appends.push(appended)
+      }
+      if (duplicates > 0 && duplicates < batches.length) {
+        // Kafka answers a request mixing retried and new batches of one partition with DUPLICATE_SEQUENCE_NUMBER;
+        // the new batches are still appended in order.
+        options.onQueued?.()
+        await Promise.allSettled(appends)
+        throw new KrestError('OUT_OF_ORDER_SEQUENCE', `Some batches for ${topic}-${partition} were retries of batches already appended.`)
+      }
+      options.onQueued?.()
+      const results = await Promise.all(appends)
+      const first = results[0] as AppendResult
+      const last = results[results.length - 1] as AppendResult
+      return { baseOffset: first.baseOffset, lastOffset: last.lastOffset, logAppendTime: first.logAppendTime, logStartOffset: log.logStartOffset, duplicate: duplicates > 0 }
+    } finally {
+      this.inFlight.leave()
+    }
+  }
+
+  /** Rebuilds the idempotent producers' state of a partition from its log tail (after a restart). */
+  private async loadProducerStates (topic: string, partition: number): Promise<void> {
+    const log = this.store.partition(topic, partition)
+    await this.producerStates.load(topic, partition, async visit => {
+      const end = log.highWatermark
+      let offset = Math.max(log.logStartOffset, end - REBUILD_TAIL_OFFSETS)
+      while (offset < end) {
+        const raw = await log.readRaw(offset, 8 * 1024 * 1024)
+        const buf = raw.batches
+        let at = 0
+        let next = offset
+        while (at + BATCH_HEADER_SIZE <= buf.length) {
+          const h = readBatchHeader(buf, at)
+          const lastOffset = h.baseOffset + h.lastOffsetDelta
+          if (lastOffset >= offset) {
+            visit({ producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence, recordsCount: h.recordsCount, baseOffset: h.baseOffset, lastOffset, maxTimestamp: h.maxTimestamp })
+          }
+          next = Math.max(next, lastOffset + 1)
+          at += h.batchLength + 12
+        }
+        if (next <= offset) break
+        offset = next
+      }
+    })
+  }
+
+  async initProducerId (current?: { producerId: number, producerEpoch: number }): Promise<{ producerId: number, producerEpoch: number }> {
+    if (current !== undefined && current.producerId >= 0) {
+      const epoch = ProducerStates.bumpEpoch(current.producerEpoch)
+      if (epoch !== undefined) return { producerId: current.producerId, producerEpoch: epoch }
+    }
+    return { producerId: this.producerStates.newProducerId(), producerEpoch: 0 }
+  }
+
+  async read (topic: string, partition: number, offset: number, maxBytes: number): Promise<BatchReadResult> {
+    const raw = await this.store.partition(topic, partition).readRaw(offset, maxBytes)
+    return { batches: raw.batches, highWatermark: raw.highWatermark, logStartOffset: raw.logStartOffset }
+  }
+
+  async waitForData (topic: string, partition: number, offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    return await this.store.partition(topic, partition).waitFor(offset, timeoutMs, signal)
+  }
+
+  async offsetForTimestamp (topic: string, partition: number, timestamp: number): Promise<{ offset: number, timestamp: number } | null> {
+    return await this.store.partition(topic, partition).offsetForTimestamp(timestamp)
   }
 
   /** Appends one batch to a partition: an outcome per record, all failed with the storage error when the append fails. */
@@ -322,6 +441,7 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
     const desc = await this.describe(name)
     if (desc.internal) throw new KrestError('INTERNAL_TOPIC', `Internal topic ${name} cannot be deleted.`, { details: { topic: name } })
     await this.store.deleteTopic(name)
+    this.producerStates.forgetTopic(name)
     await this.topicsChanged()
   }
 

@@ -21,6 +21,8 @@ function slowLog (): { log: PartitionPort, reads: number, settle: () => void } {
         return { records: [], nextOffset: offset, highWatermark: 10, logStartOffset: 0 }
       },
       append: async () => { throw new Error('unused') },
+      appendBatches: async () => { throw new Error('unused') },
+      readRaw: async () => { throw new Error('unused') },
       offsetForTimestamp: async () => null,
       waitFor: async () => true,
     } satisfies PartitionPort,
