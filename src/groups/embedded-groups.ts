@@ -7,6 +7,7 @@ import { EmbeddedConsumer } from './embedded-consumer.js'
 import { OffsetStore } from './offset-store.js'
 import { ReadCoalescer } from './read-coalescer.js'
 import type { TopicStoreView } from './store-view.js'
+import type { ClassicGroupProtocol } from '../backend/group-consumer.js'
 import type { ConsumerOptions, GroupDescription } from './types.js'
 
 export interface EmbeddedGroupsOptions {
@@ -15,6 +16,9 @@ export interface EmbeddedGroupsOptions {
   logger?: StorageLogger | undefined
   /** `offsets.topic.num.partitions` (used when the offsets topic is first created). */
   offsetsTopicPartitions?: number
+  /** `group.min.session.timeout.ms` / `group.max.session.timeout.ms` (Kafka: 6000 / 1800000). */
+  minSessionTimeoutMs?: number
+  maxSessionTimeoutMs?: number
 }
 
 export interface EmbeddedGroupOffset {
@@ -26,18 +30,40 @@ export interface EmbeddedGroupOffset {
 
 export class EmbeddedGroups {
   private readonly reads = new ReadCoalescer()
+  /** Kafka clients' side of the same groups (the wire protocol's group handlers call this). */
+  readonly classic: ClassicGroupProtocol
 
   private constructor (
     readonly coordinator: GroupCoordinator,
     private readonly store: TopicStoreView,
     private readonly clock: Clock,
     private readonly logger: StorageLogger | undefined,
-  ) {}
+  ) {
+    const c = coordinator
+    this.classic = {
+      joinGroup: request => c.joinGroup(request),
+      syncGroup: request => c.syncGroup(request),
+      heartbeat: request => c.heartbeat(request),
+      leaveGroup: (groupId, members) => c.leaveGroup(groupId, members),
+      commitOffsets: request => c.commitOffsets(request),
+      committedOffsets: groupId => c.offsets.groupOffsets(groupId).map(o => ({ topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata })),
+      describeGroup: groupId => c.describeClassic(groupId),
+      listGroups: () => c.listClassic(),
+      deleteGroup: groupId => c.deleteGroup(groupId),
+    }
+  }
 
   /** Creates `__consumer_offsets` when missing and replays it. */
   static async open (options: EmbeddedGroupsOptions): Promise<EmbeddedGroups> {
     const offsets = await OffsetStore.open({ store: options.store, clock: options.clock, partitions: options.offsetsTopicPartitions })
-    const coordinator = new GroupCoordinator({ store: options.store, offsets, clock: options.clock, logger: options.logger })
+    const coordinator = new GroupCoordinator({
+      store: options.store,
+      offsets,
+      clock: options.clock,
+      logger: options.logger,
+      minSessionTimeoutMs: options.minSessionTimeoutMs,
+      maxSessionTimeoutMs: options.maxSessionTimeoutMs,
+    })
     return new EmbeddedGroups(coordinator, options.store, options.clock, options.logger)
   }
 

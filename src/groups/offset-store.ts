@@ -177,6 +177,18 @@ export class OffsetStore {
     }
   }
 
+  /** Deletes a group durably: tombstones for its committed offsets and its metadata record (Kafka's DeleteGroups). */
+  async deleteGroup (group: string): Promise<void> {
+    if (this.closed) throw new KrestError('CLOSED', 'offset store is closed')
+    const m = this.byGroup.get(group)
+    const records: Array<{ key: Buffer, value: null }> = []
+    for (const e of m?.values() ?? []) records.push({ key: encodeOffsetKey({ group, topic: e.topic, partition: e.partition }), value: null })
+    if (this.metadata.has(group)) records.push({ key: encodeGroupMetadataKey(group), value: null })
+    if (records.length > 0) await this.store.partition(OFFSETS_TOPIC, offsetsPartitionFor(group, this.partitions)).append(records)
+    this.byGroup.delete(group)
+    this.metadata.delete(group)
+  }
+
   committed (group: string, topic: string, partition: number): CommittedOffset | undefined {
     const e = this.byGroup.get(group)?.get(tpKey(topic, partition))
     return e === undefined ? undefined : strip(e)
