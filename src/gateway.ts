@@ -126,7 +126,16 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
   try {
     // consumer groups: replays committed offsets from `__consumer_offsets` before anything is served
     const clock = { now: () => Date.now() }
-    groups = await EmbeddedGroups.open({ store, clock, logger: storageLogger, offsetsTopicPartitions: config['offsets.topic.num.partitions'] })
+    groups = await EmbeddedGroups.open({
+      store,
+      clock,
+      logger: storageLogger,
+      offsetsTopicPartitions: config['offsets.topic.num.partitions'],
+      offsetsRetentionMs: config['offsets.retention.minutes'] * 60_000,
+      offsetsRetentionCheckIntervalMs: config['offsets.retention.check.interval.ms'],
+      minSessionTimeoutMs: config['group.min.session.timeout.ms'],
+      maxSessionTimeoutMs: config['group.max.session.timeout.ms'],
+    })
     readiness.mark('consumer-offsets')
     metrics.attach({ groups })
     const openedGroups = groups

@@ -112,6 +112,8 @@ interface Group {
   settled: Array<() => void>
   /** Resolved topics and partition counts the current assignment was computed from. */
   metadataKey: string
+  /** When the group last became empty (clock ms; 0 when not known, e.g. after a restart). */
+  emptySince: number
 }
 
 export interface GroupCoordinatorOptions {
@@ -125,6 +127,8 @@ export interface GroupCoordinatorOptions {
   maxSessionTimeoutMs?: number
   /** `offset.metadata.max.bytes` (Kafka: 4096). */
   offsetMetadataMaxBytes?: number
+  /** `offsets.retention.minutes` in ms (Kafka: 7 days): how long an empty group keeps its committed offsets. */
+  offsetsRetentionMs?: number
 }
 
 const EMPTY = Buffer.alloc(0)
@@ -165,6 +169,7 @@ export class GroupCoordinator {
   private readonly minSessionTimeoutMs: number
   private readonly maxSessionTimeoutMs: number
   private readonly offsetMetadataMaxBytes: number
+  private readonly offsetsRetentionMs: number
   private topicsKey = ''
   /** When topic metadata was last read (clock ms). */
   private snapshotAt = 0
@@ -181,6 +186,7 @@ export class GroupCoordinator {
     this.minSessionTimeoutMs = options.minSessionTimeoutMs ?? 6000
     this.maxSessionTimeoutMs = options.maxSessionTimeoutMs ?? 1_800_000
     this.offsetMetadataMaxBytes = options.offsetMetadataMaxBytes ?? 4096
+    this.offsetsRetentionMs = options.offsetsRetentionMs ?? 7 * 24 * 60 * 60 * 1000
     this.snapshotTopics()
     // Groups known before a restart come back empty (members never survive one), with their type and protocol.
     for (const [id, meta] of this.offsets.groupMetadata()) {
@@ -227,6 +233,7 @@ export class GroupCoordinator {
         revoking: new Set(),
         settled: [],
         metadataKey: '',
+        emptySince: 0,
       }
       this.groups.set(groupId, g)
     }
@@ -467,6 +474,7 @@ export class GroupCoordinator {
     g.generation++
     if (g.members.size === 0) {
       g.state = 'Empty'
+      g.emptySince = this.clock.now()
       g.protocol = ''
       g.leaderId = null
       g.metadataKey = ''
@@ -862,6 +870,44 @@ export class GroupCoordinator {
       return 'UNKNOWN_SERVER_ERROR'
     }
     return null
+  }
+
+  /**
+   * Expires committed offsets as Kafka does with `offsets.retention.minutes` (KIP-211): a group with members keeps
+   * them; an empty consumer group loses all of them once the retention passed since it became empty and since its
+   * last commit; a group that never had members (standalone commits) loses each offset the retention after its
+   * commit. A group left with no offsets and no members is removed (it leaves listings and metrics).
+   */
+  async expireOffsets (): Promise<void> {
+    if (this.closed) return
+    const now = this.clock.now()
+    const ids = new Set<string>([...this.groups.keys(), ...this.offsets.groups()])
+    for (const id of ids) {
+      const g = this.groups.get(id)
+      if (g !== undefined && (g.members.size > 0 || g.state !== 'Empty' || g.pending.size > 0)) continue
+      const committed = this.offsets.groupOffsets(id)
+      try {
+        if (g === undefined || g.protocolType === '') {
+          const expired = committed.filter(c => c.commitTimestamp + this.offsetsRetentionMs <= now)
+          if (expired.length === committed.length) {
+            this.groups.delete(id)
+            await this.offsets.deleteGroup(id)
+          } else {
+            await this.offsets.deleteOffsets(id, expired)
+          }
+        } else {
+          const lastCommit = committed.reduce((max, c) => Math.max(max, c.commitTimestamp), 0)
+          if (Math.max(lastCommit, g.emptySince) + this.offsetsRetentionMs > now) continue
+          this.groups.delete(id)
+          await this.offsets.deleteGroup(id)
+        }
+      } catch (err) {
+        if (this.closed) return
+        this.logger?.warn({ err, group: id }, 'could not expire committed offsets')
+        continue
+      }
+      if (!this.groups.has(id) && this.offsets.groupOffsets(id).length === 0) this.logger?.info({ group: id }, 'group expired (offsets.retention.minutes)')
+    }
   }
 
   /** DescribeGroups: Kafka's view with metadata and assignment bytes; an unknown group is Dead, as Kafka says. */

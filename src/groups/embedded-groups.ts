@@ -19,6 +19,10 @@ export interface EmbeddedGroupsOptions {
   /** `group.min.session.timeout.ms` / `group.max.session.timeout.ms` (Kafka: 6000 / 1800000). */
   minSessionTimeoutMs?: number
   maxSessionTimeoutMs?: number
+  /** `offsets.retention.minutes` in ms: how long empty groups keep their committed offsets (Kafka: 7 days). */
+  offsetsRetentionMs?: number
+  /** `offsets.retention.check.interval.ms` (Kafka: 600000); 0 turns the periodic check off. */
+  offsetsRetentionCheckIntervalMs?: number
 }
 
 export interface EmbeddedGroupOffset {
@@ -30,6 +34,8 @@ export interface EmbeddedGroupOffset {
 
 export class EmbeddedGroups {
   private readonly reads = new ReadCoalescer()
+  private expiryTimer: NodeJS.Timeout | null = null
+  private expiring: Promise<void> | null = null
   /** Kafka clients' side of the same groups (the wire protocol's group handlers call this). */
   readonly classic: ClassicGroupProtocol
 
@@ -63,8 +69,22 @@ export class EmbeddedGroups {
       logger: options.logger,
       minSessionTimeoutMs: options.minSessionTimeoutMs,
       maxSessionTimeoutMs: options.maxSessionTimeoutMs,
+      offsetsRetentionMs: options.offsetsRetentionMs,
     })
-    return new EmbeddedGroups(coordinator, options.store, options.clock, options.logger)
+    const groups = new EmbeddedGroups(coordinator, options.store, options.clock, options.logger)
+    const interval = options.offsetsRetentionCheckIntervalMs ?? 600_000
+    if (interval > 0) {
+      groups.expiryTimer = setInterval(() => { void groups.expireOffsets() }, interval)
+      groups.expiryTimer.unref()
+    }
+    return groups
+  }
+
+  /** One retention check (also run every `offsets.retention.check.interval.ms`); never two at once. */
+  async expireOffsets (): Promise<void> {
+    if (this.expiring !== null) return await this.expiring
+    this.expiring = this.coordinator.expireOffsets().finally(() => { this.expiring = null })
+    await this.expiring
   }
 
   createConsumer (options: ConsumerOptions): EmbeddedConsumer {
@@ -99,6 +119,9 @@ export class EmbeddedGroups {
   }
 
   async close (): Promise<void> {
+    if (this.expiryTimer !== null) clearInterval(this.expiryTimer)
+    this.expiryTimer = null
+    await this.expiring
     await this.coordinator.close()
     this.coordinator.offsets.close()
   }

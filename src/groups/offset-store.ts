@@ -177,6 +177,15 @@ export class OffsetStore {
     }
   }
 
+  /** Durably drops some committed offsets of a group (retention expiry): one tombstone each. */
+  async deleteOffsets (group: string, partitions: ReadonlyArray<{ topic: string, partition: number }>): Promise<void> {
+    if (this.closed) throw new KrestError('CLOSED', 'offset store is closed')
+    if (partitions.length === 0) return
+    const records = partitions.map(tp => ({ key: encodeOffsetKey({ group, topic: tp.topic, partition: tp.partition }), value: null }))
+    await this.store.partition(OFFSETS_TOPIC, offsetsPartitionFor(group, this.partitions)).append(records)
+    for (const tp of partitions) this.remove(group, tp.topic, tp.partition)
+  }
+
   /** Deletes a group durably: tombstones for its committed offsets and its metadata record (Kafka's DeleteGroups). */
   async deleteGroup (group: string): Promise<void> {
     if (this.closed) throw new KrestError('CLOSED', 'offset store is closed')
