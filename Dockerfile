@@ -31,7 +31,7 @@ ENV KREST_HOST=0.0.0.0 \
     KREST_DATA_DIR=/var/lib/krest \
     KREST_LOG_FORMAT=json
 VOLUME ["/var/lib/krest"]
-EXPOSE 8082 8081
+EXPOSE 8082 8081 9092
 USER node
 # Exec form: node is PID 1 and gets SIGTERM itself; krest drains within shutdown.graceful.ms (5 s), inside docker stop's 10 s.
 STOPSIGNAL SIGTERM

@@ -61,7 +61,7 @@ async function main (): Promise<void> {
   buildShipped()
   const { resolveConfig, startGateway } = await loadShipped()
   const dataDir = await mkdtemp(join(tmpdir(), 'krest-bench-avro-'))
-  const config = resolveConfig({ overrides: { host: '127.0.0.1', port: 0, 'schema.registry.port': -1, 'data.dir': dataDir, 'log.level': 'silent' } })
+  const config = resolveConfig({ overrides: { host: '127.0.0.1', port: 0, 'schema.registry.port': -1, 'kafka.port': -1, 'data.dir': dataDir, 'log.level': 'silent' } })
   const gw = await startGateway(config, { logger: false })
   try {
     const { id } = await gw.registry.register('bench-avro-value', { schema })

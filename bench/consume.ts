@@ -53,7 +53,7 @@ async function server (): Promise<void> {
   const perResponse = Number(process.env.BENCH_BASELINE_BATCH ?? 10_000)
   const dataDir = await mkdtemp(join(tmpdir(), 'krest-bench-consume-'))
   const overrides: Record<string, unknown> = {
-    host: '127.0.0.1', port: 0, 'data.dir': dataDir, 'log.level': 'warn', 'schema.registry.port': -1,
+    host: '127.0.0.1', port: 0, 'data.dir': dataDir, 'log.level': 'warn', 'schema.registry.port': -1, 'kafka.port': -1,
     'consumer.request.timeout.ms': 30_000,
   }
   const gateway = await startGateway(resolveConfig({ env: process.env, overrides: overrides as never }))

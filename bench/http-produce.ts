@@ -39,7 +39,7 @@ async function server (): Promise<void> {
   await baseline.listen({ host: '127.0.0.1', port: 0 })
 
   const dataDir = await mkdtemp(join(tmpdir(), 'krest-bench-http-'))
-  const overrides: Record<string, unknown> = { host: '127.0.0.1', port: 0, 'data.dir': dataDir, 'log.level': 'warn' }
+  const overrides: Record<string, unknown> = { host: '127.0.0.1', port: 0, 'kafka.port': -1, 'data.dir': dataDir, 'log.level': 'warn' }
   const config = resolveConfig({ env: process.env, overrides: overrides as never })
   const gateway = await startGateway(config)
   await gateway.store.createTopic('bench', { partitions: 1 })

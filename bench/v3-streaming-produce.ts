@@ -38,7 +38,7 @@ interface Ready { port: number, clusterId: string }
 async function server (): Promise<void> {
   const { resolveConfig, startGateway } = await loadShipped()
   const dataDir = await mkdtemp(join(tmpdir(), 'krest-bench-v3-'))
-  const overrides: Record<string, unknown> = { host: '127.0.0.1', port: 0, 'schema.registry.port': -1, 'data.dir': dataDir, 'log.level': 'warn' }
+  const overrides: Record<string, unknown> = { host: '127.0.0.1', port: 0, 'schema.registry.port': -1, 'kafka.port': -1, 'data.dir': dataDir, 'log.level': 'warn' }
   const config = resolveConfig({ env: process.env, overrides: overrides as never })
   const gateway = await startGateway(config)
   await gateway.store.createTopic('bench', { partitions: 1 })

@@ -4,11 +4,16 @@
  */
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import type { AddressInfo } from 'node:net'
+import { hostname } from 'node:os'
 import { EmbeddedBackend } from './backend/embedded.js'
 import type { Backend } from './backend/types.js'
+import { EMBEDDED_BROKER_ID } from './backend/types.js'
 import { logDefaultsFromConfig } from './config/log-defaults.js'
 import type { KrestConfig } from './config/settings.js'
 import { EmbeddedGroups } from './groups/embedded-groups.js'
+import { KAFKA_APIS } from './kafka/apis/index.js'
+import { KafkaListener } from './kafka/listener.js'
+import type { KafkaServices } from './kafka/api.js'
 import { buildApp } from './http/app.js'
 import { ConsumerInstances } from './proxy/consumer-instances.js'
 import { buildRegistryApp } from './http/registry-app.js'
@@ -54,6 +59,10 @@ export interface Gateway {
   /** `http://host:port` once listening. */
   readonly url: string
   readonly port: number
+  /** Port of the Kafka protocol listener, or undefined when `kafka.port` is -1. */
+  readonly kafkaPort: number | undefined
+  /** `host:port` Kafka clients are given (bootstrap servers), or undefined when the listener is off. */
+  readonly kafkaBootstrap: string | undefined
   /** krest's version (package.json). */
   readonly version: string
   /** What `/ready` reports. */
@@ -123,6 +132,7 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
   let consumers: ConsumerInstances | undefined
   let app: FastifyInstance | undefined
   let registryApp: FastifyInstance | undefined
+  let kafka: KafkaListener | undefined
   try {
     // consumer groups: replays committed offsets from `__consumer_offsets` before anything is served
     const clock = { now: () => Date.now() }
@@ -200,8 +210,13 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
       await registryApp.ready()
       registryServer.activate()
     }
+    if (config['kafka.port'] >= 0) {
+      kafka = await startKafkaListener(config, backend, app.log.child({ module: 'kafka' }))
+    }
+    const kafkaBootstrap = kafka === undefined ? undefined : `${advertisedKafkaHost(config)}:${kafka.port}`
 
     let closing: Promise<void> | undefined
+    const openedKafka = kafka
     const openedApp = app
     const openedRegistryApp = registryApp
     const openedBackend = backend
@@ -216,6 +231,8 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
       registryUrl,
       url,
       port: address.port,
+      kafkaPort: kafka?.port,
+      kafkaBootstrap,
       version,
       readiness,
       metrics,
@@ -226,6 +243,7 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
             // First end waiting record fetches (they answer at once) so the HTTP server is not held up by long polls;
             // instances leave their groups, committing what they delivered.
             await openedConsumers.close()
+            await openedKafka?.close()
             // Stop accepting; requests in flight finish (late ones get 503 + Connection: close from fastify).
             const drained = Promise.all(bootstraps.map(b => b.drain()))
             await Promise.all([openedApp.close(), openedRegistryApp?.close()])
@@ -244,6 +262,7 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
     }
   } catch (err) {
     for (const b of bootstraps) await b.close()
+    await kafka?.close().catch(() => undefined)
     await registryApp?.close().catch(() => undefined)
     await app?.close().catch(() => undefined)
     await consumers?.close().catch(() => undefined)
@@ -252,4 +271,36 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
     await store.close()
     throw err
   }
+}
+
+/** `kafka.advertised.host`, else the bound host unless it is a wildcard (then this machine's host name). */
+function advertisedKafkaHost (config: KrestConfig): string {
+  if (config['kafka.advertised.host'] !== '') return config['kafka.advertised.host']
+  const host = config.host
+  return host === '0.0.0.0' || host === '::' || host === '' ? hostname() : host
+}
+
+async function startKafkaListener (config: KrestConfig, backend: Backend, log: KafkaServices['log']): Promise<KafkaListener> {
+  let listener: KafkaListener | undefined
+  const host = advertisedKafkaHost(config)
+  const services: KafkaServices = {
+    backend,
+    nodeId: EMBEDDED_BROKER_ID,
+    advertised: () => ({ host, port: listener?.port ?? config['kafka.port'] }),
+    autoCreateTopics: config['auto.create.topics.enable'],
+    log,
+    now: () => Date.now(),
+  }
+  listener = await KafkaListener.listen({
+    host: config.host,
+    port: config['kafka.port'],
+    apis: KAFKA_APIS,
+    services,
+    maxRequestBytes: config['socket.request.max.bytes'],
+    maxInFlightPerConnection: config['kafka.connection.max.inflight.requests'],
+    maxConnections: config['max.connections'],
+    closeGraceMs: config['shutdown.graceful.ms'],
+  })
+  log.info({ host: config.host, port: listener.port, advertised: `${host}:${listener.port}` }, 'kafka listener started')
+  return listener
 }

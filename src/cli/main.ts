@@ -10,7 +10,7 @@ import { isKrestError } from '../util/errors.js'
 import { CLIENT_USAGE, isClientCommand, runClientCommand } from './commands/index.js'
 import { configCommand } from './commands/config.js'
 
-const USAGE = `Usage: krest serve [--host <host>] [--port <port>] [--registry-port <port>] [--data-dir <dir>] [--config <file.json|file.properties>] [--<setting>=<value>] [-X <setting>=<value>]
+const USAGE = `Usage: krest serve [--host <host>] [--port <port>] [--registry-port <port>] [--kafka-port <port>] [--data-dir <dir>] [--config <file.json|file.properties>] [--<setting>=<value>] [-X <setting>=<value>]
 
 Every setting is also read from the environment as KREST_<NAME> (dots to underscores, upper case), e.g.
 KREST_LOG_SEGMENT_BYTES. Precedence: defaults < config file < environment < flags.
@@ -34,6 +34,8 @@ async function serve (args: string[]): Promise<number> {
     registryUrl: gateway.registryUrl,
     port: gateway.port,
     registryPort: gateway.registryUrl === undefined ? null : Number(new URL(gateway.registryUrl).port),
+    kafkaPort: gateway.kafkaPort ?? null,
+    kafkaBootstrap: gateway.kafkaBootstrap ?? null,
     dataDir: config['data.dir'],
     clusterId: gateway.backend.metadata.clusterId,
     recovered: {

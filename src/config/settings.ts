@@ -12,7 +12,7 @@ interface SettingBase {
   /** Command-line flag, without the leading dashes (e.g. `port` for `--port`). */
   flag?: string
   /** Groups settings in generated docs. */
-  group: 'server' | 'topics' | 'log' | 'consumer' | 'registry' | 'operations'
+  group: 'server' | 'topics' | 'log' | 'consumer' | 'kafka' | 'registry' | 'operations'
   /** Other environment variables read for this setting (Confluent image names), below `KREST_<NAME>`. */
   envAliases?: readonly string[]
   /** Holds a secret: `krest config` and start-up logs print it redacted. */
@@ -227,6 +227,27 @@ export const settingDefinitions = {
   'consumer.long.polls.max': {
     type: 'int', default: 1000, min: 1, max: 1000000, group: 'consumer',
     doc: 'Most records GETs waiting for data at once; one more gets 503 at once (retry later).',
+  },
+  // ---- Kafka protocol listener (issue 14) ------------------------------------------------------------------
+  'kafka.port': {
+    type: 'int', default: 9092, min: -1, max: 65535, flag: 'kafka-port', group: 'kafka',
+    doc: 'TCP port of the Kafka wire-protocol listener (Kafka clients: kcat, librdkafka, kafkajs, kafka-python), on the same host. 0 picks a free port (logged at start-up); -1 turns the listener off.',
+  },
+  'kafka.advertised.host': {
+    type: 'string', default: '', group: 'kafka',
+    doc: 'Host name Kafka clients are told to connect to (Metadata). Empty: the bound host, or this machine\'s host name when host is 0.0.0.0 or ::.',
+  },
+  'socket.request.max.bytes': {
+    type: 'int', default: 100 * 1024 * 1024, min: 1024, max: 2147483647, group: 'kafka',
+    doc: 'Largest Kafka protocol request accepted, in bytes (Kafka\'s default 100 MiB); a larger frame closes the connection.',
+  },
+  'max.connections': {
+    type: 'int', default: 10000, min: 1, max: 1000000, group: 'kafka',
+    doc: 'Most Kafka protocol connections open at once; further connections are closed at once.',
+  },
+  'kafka.connection.max.inflight.requests': {
+    type: 'int', default: 100, min: 1, max: 100000, group: 'kafka',
+    doc: 'Requests in progress on one Kafka protocol connection before krest stops reading from it until responses are written.',
   },
   // ---- schema registry --------------------------------------------------------------------------------------
   'schema.registry.port': {

@@ -93,6 +93,7 @@ export async function startFuzzServer (overrides: Partial<Record<SettingName, un
       host: '127.0.0.1',
       port: 0,
       'schema.registry.port': 0,
+      'kafka.port': 0,
       'data.dir': dataDir,
       'log.level': 'silent',
       // Long polls are fuzzed too; keep each one short so the suite stays bounded.

@@ -17,7 +17,7 @@ export interface ServerProcess {
  */
 export async function startServerProcess (args: string[], env: Record<string, string> = {}, onSpawn?: (child: ChildProcess) => void): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', ...args], {
-    env: { ...process.env, KREST_SCHEMA_REGISTRY_PORT: '-1', KREST_HOST: '127.0.0.1', KREST_PORT: '0', ...env },
+    env: { ...process.env, KREST_SCHEMA_REGISTRY_PORT: '-1', KREST_KAFKA_PORT: '0', KREST_HOST: '127.0.0.1', KREST_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   onSpawn?.(child)

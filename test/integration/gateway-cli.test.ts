@@ -131,7 +131,7 @@ describe('krest serve', () => {
     const dataDir = await tempDir()
     const port = await freePort()
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--data-dir', dataDir, '--port', String(port)], {
-      env: { ...process.env, KREST_SCHEMA_REGISTRY_PORT: '-1', KREST_HOST: '127.0.0.1', KREST_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, KREST_SCHEMA_REGISTRY_PORT: '-1', KREST_KAFKA_PORT: '0', KREST_HOST: '127.0.0.1', KREST_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
     })
     children.push(child)
     let err = ''

@@ -32,7 +32,7 @@ export const JSON_V2 = 'application/vnd.kafka.json.v2+json'
 
 export async function startHarness (overrides: Partial<Record<SettingName, unknown>> = {}, existingDir?: string): Promise<Harness> {
   const dataDir = existingDir ?? await mkdtemp(join(tmpdir(), 'krest-gw-'))
-  const config = resolveConfig({ overrides: { host: '127.0.0.1', port: 0, 'schema.registry.port': 0, 'data.dir': dataDir, 'log.level': 'silent', ...overrides } })
+  const config = resolveConfig({ overrides: { host: '127.0.0.1', port: 0, 'schema.registry.port': 0, 'kafka.port': 0, 'data.dir': dataDir, 'log.level': 'silent', ...overrides } })
   let gateway = await startGateway(config, { logger: false })
   const harness: Harness = {
     get gateway () { return gateway },

@@ -82,7 +82,7 @@ describe('Dockerfile instructions', () => {
     expect(runtime.some(i => i.op === 'RUN' && /npm run build|\btsc\b/.test(i.args))).toBe(false)
   })
 
-  it('runs as a non-root user with the data dir a volume, exposes 8082 and 8081, and has a tool-free HEALTHCHECK', () => {
+  it('runs as a non-root user with the data dir a volume, exposes 8082, 8081 and 9092 (Kafka), and has a tool-free HEALTHCHECK', () => {
     const user = one('USER').args
     expect(user).not.toMatch(/^(root|0)(:|$)/)
     const env = imageEnv()
@@ -90,7 +90,7 @@ describe('Dockerfile instructions', () => {
     expect(env.KREST_HOST).toBe('0.0.0.0')
     const volumes = execForm(one('VOLUME').args) ?? one('VOLUME').args.split(/\s+/)
     expect(volumes).toContain(env.KREST_DATA_DIR)
-    expect(one('EXPOSE').args.split(/\s+/).sort()).toEqual(['8081', '8082'])
+    expect(one('EXPOSE').args.split(/\s+/).sort()).toEqual(['8081', '8082', '9092'])
     const health = one('HEALTHCHECK').args
     const cmd = execForm(health.slice(health.indexOf('CMD ') + 4))
     expect(cmd?.[0]).toBe('node')
@@ -131,7 +131,7 @@ describe('the image\'s start command, from a clean production install', () => {
     await cp(join(ROOT, 'openapi'), join(app, 'openapi'), { recursive: true })
 
     // ENV of the image, with the ports made free ones and the volume a temp dir.
-    const env = { ...imageEnv(), KREST_HOST: '127.0.0.1', KREST_PORT: '0', KREST_SCHEMA_REGISTRY_PORT: '0', KREST_DATA_DIR: data, NODE_ENV: 'production', PATH: process.env.PATH ?? '' }
+    const env = { ...imageEnv(), KREST_HOST: '127.0.0.1', KREST_PORT: '0', KREST_SCHEMA_REGISTRY_PORT: '0', KREST_KAFKA_PORT: '0', KREST_DATA_DIR: data, NODE_ENV: 'production', PATH: process.env.PATH ?? '' }
     const cmd = execForm(one('CMD').args) ?? []
     expect(cmd.slice(0, 1)).toEqual(['node'])
     const child = spawn(process.execPath, cmd.slice(1), { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] })

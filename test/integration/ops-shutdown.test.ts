@@ -20,7 +20,7 @@ describe('graceful shutdown', () => {
   it('keeps every acknowledged record when SIGTERM arrives with requests in flight, and exits 0 within 10 s', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'krest-sigterm-'))
     dirs.push(dataDir)
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--data-dir', dataDir, '--port', '0', '--registry-port', '-1', '--host', '127.0.0.1'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--data-dir', dataDir, '--port', '0', '--registry-port', '-1', '--kafka-port', '0', '--host', '127.0.0.1'], {
       env: { ...process.env, KREST_LOG_LEVEL: 'info', KREST_LOG_REQUEST_LEVEL: 'silent', KREST_LOG_FORMAT: 'json' },
       stdio: ['ignore', 'pipe', 'pipe'],
     })

@@ -55,7 +55,7 @@ describe('health and readiness', () => {
   it('listens during a slow recovery: /healthy 200, /ready 503 with the reason, API 503; then ready', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'krest-ops-'))
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }))
-    const config = resolveConfig({ overrides: { host: '127.0.0.1', port: 0, 'schema.registry.port': 0, 'data.dir': dataDir, 'log.level': 'silent' } })
+    const config = resolveConfig({ overrides: { host: '127.0.0.1', port: 0, 'schema.registry.port': 0, 'kafka.port': 0, 'data.dir': dataDir, 'log.level': 'silent' } })
     let release: () => void = () => undefined
     const held = new Promise<void>(resolve => { release = resolve })
     let urls: { url: string, registryUrl: string | undefined } | undefined
@@ -229,7 +229,7 @@ describe('logs', () => {
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }))
     let out = ''
     const sink = new Writable({ write (chunk: Buffer, _e, done) { out += chunk.toString(); done() } })
-    const config = resolveConfig({ overrides: { host: '127.0.0.1', port: 0, 'schema.registry.port': -1, 'data.dir': dataDir, 'log.level': 'info', 'log.request.level': 'info' } })
+    const config = resolveConfig({ overrides: { host: '127.0.0.1', port: 0, 'schema.registry.port': -1, 'kafka.port': 0, 'data.dir': dataDir, 'log.level': 'info', 'log.request.level': 'info' } })
     const gateway = await startGateway(config, { logger: loggerOptions({ level: 'info', format: 'json', isTty: false, destination: sink }) })
     cleanups.push(() => gateway.close())
     const res = await request(gateway.url + '/topics', { headers: { accept: V2, authorization: 'Basic c2VjcmV0OnNlY3JldA==', 'x-request-id': 'trace-42' } })
@@ -253,7 +253,7 @@ describe('logs', () => {
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }))
     let out = ''
     const sink = new Writable({ write (chunk: Buffer, _e, done) { out += chunk.toString(); done() } })
-    const config = resolveConfig({ overrides: { host: '127.0.0.1', port: 0, 'schema.registry.port': -1, 'data.dir': dataDir } })
+    const config = resolveConfig({ overrides: { host: '127.0.0.1', port: 0, 'schema.registry.port': -1, 'kafka.port': 0, 'data.dir': dataDir } })
     const gateway = await startGateway(config, { logger: loggerOptions({ level: 'info', format: 'auto', isTty: true, destination: sink }) })
     cleanups.push(() => gateway.close())
     const res = await request(gateway.url + '/topics', { headers: { accept: V2, authorization: 'Bearer abc.def' } })

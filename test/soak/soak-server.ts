@@ -7,7 +7,7 @@ import { resolveConfig } from '../../src/config/load.js'
 import { startGateway } from '../../src/gateway.js'
 
 const overrides = JSON.parse(process.argv[2] ?? '{}') as Record<string, unknown>
-const config = resolveConfig({ overrides: { host: '127.0.0.1', port: 0, 'schema.registry.port': 0, 'log.level': 'silent', ...overrides } })
+const config = resolveConfig({ overrides: { host: '127.0.0.1', port: 0, 'schema.registry.port': 0, 'kafka.port': 0, 'log.level': 'silent', ...overrides } })
 const gateway = await startGateway(config, { logger: false })
 const send = (m: unknown): void => { process.send?.(m) }
 process.on('message', (m: unknown) => {
