@@ -255,7 +255,10 @@ export class GroupCoordinator {
 
   // ---- local members (HTTP consumer instances) ---------------------------------------------------------------
 
-  /** Adds a subscribing local member; resolves with its member id once it has its assignment. */
+  /**
+   * Adds a subscribing local member and starts a rebalance; resolves with its member id once it has its
+   * assignment (in groups with Kafka members: at once, the assignment follows when they have rejoined).
+   */
   async join (groupId: string, request: JoinRequest): Promise<string> {
     if (this.closed) throw new KrestError('CLOSED', 'group coordinator is closed')
     const matcher = 'pattern' in request.subscription ? compileTopicPattern(request.subscription.pattern) : null
@@ -290,7 +293,9 @@ export class GroupCoordinator {
     g.members.set(memberId, m)
     g.protocolType = 'consumer'
     this.prepareRebalance(g, `member ${memberId} joined`)
-    await assigned
+    // With Kafka members the rebalance waits for them to rejoin (their next heartbeat, or their session timeout
+    // when one died): the instance is a member at once and gets its partitions when the rebalance completes.
+    if (!this.hasRemoteMembers(g)) await assigned
     return memberId
   }
 
