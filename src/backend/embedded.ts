@@ -6,12 +6,13 @@ import { validateTopicName } from '../storage/index.js'
 import { KrestError, isKrestError } from '../util/errors.js'
 import { EMBEDDED_BROKER_ID } from './types.js'
 import type {
-  Admin, Backend, BrokerInfo, ConfigAlteration, ConfigEntry, ConfigSource, Metadata, NewTopic, PartitionInfo,
+  Admin, Backend, BatchAppendOptions, BatchAppendResult, BatchReadResult, BrokerInfo, RecordBatches, ConfigAlteration, ConfigEntry, ConfigSource, Metadata, NewTopic, PartitionInfo,
   PartitionOffsets, ProduceOptions, ProduceOutcome, ProduceRecord, Producer, TopicInfo,
 } from './types.js'
 import type { EmbeddedStore, StoreConfigEntry } from './store.js'
 import type { GroupConsumers } from './group-consumer.js'
 import { recordBatchOverhead, singleRecordBatchSize } from './record-size.js'
+import { BatchValidationError, validateProducedBatch } from '../codec/record-batch.js'
 
 export interface KeyPartitioner {
   partition(topic: string, key: Buffer | null, numPartitions: number): number
@@ -98,10 +99,11 @@ class InFlight {
   }
 }
 
-export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
+export class EmbeddedBackend implements Backend, Producer, Admin, Metadata, RecordBatches {
   readonly producer: Producer = this
   readonly admin: Admin = this
   readonly metadata: Metadata = this
+  readonly batches: RecordBatches = this
   readonly groups: GroupConsumers
 
   private readonly store: EmbeddedStore
@@ -224,6 +226,62 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
     }
     await Promise.all(appends)
     return outcomes
+  }
+
+  // ---- record batches ----------------------------------------------------------------------------------------
+
+  async append (topic: string, partition: number, records: Buffer, options: BatchAppendOptions = {}): Promise<BatchAppendResult> {
+    this.inFlight.enter()
+    try {
+      // Synchronous up to the storage queue when the topic exists, so pipelined appends keep their order.
+      const has = this.store.hasTopic(topic)
+      const known = has === true ? this.store.describeTopic(topic) : undefined
+      const desc = known !== undefined && !(known instanceof Promise) ? known : await this.topicForProduce(topic)
+      if (desc.internal && options.allowInternal !== true) {
+        throw new KrestError('INTERNAL_TOPIC', `Producing to internal topic ${topic} is not allowed.`, { details: { topic } })
+      }
+      if (!Number.isInteger(partition) || partition < 0 || partition >= desc.partitions) {
+        throw new KrestError('PARTITION_NOT_FOUND', `Partition ${partition} of topic ${topic} not found (the topic has ${desc.partitions}).`, { details: { topic, partition } })
+      }
+      const compacted = desc.config['cleanup.policy'] !== 'delete'
+      const batches: Buffer[] = []
+      let pos = 0
+      while (pos < records.length) {
+        let info
+        try {
+          info = validateProducedBatch(records, pos)
+        } catch (err) {
+          if (!(err instanceof BatchValidationError)) throw err
+          throw new KrestError(err.kind === 'corrupt' ? 'INVALID_DATA' : 'INVALID_RECORD', `Batch ${batches.length} for ${topic}-${partition}: ${err.message}`, { details: { topic, partition, kind: err.kind } })
+        }
+        if (compacted && info.hasNullKey) {
+          throw new KrestError('INVALID_RECORD', `Topic ${topic} is compacted (cleanup.policy=${desc.config['cleanup.policy']}): every record needs a key.`, { details: { topic } })
+        }
+        batches.push(records.subarray(pos, pos + info.size))
+        pos += info.size
+      }
+      if (batches.length === 0) throw new KrestError('INVALID_RECORD', `No record batch for ${topic}-${partition}.`)
+      const log = this.store.partition(topic, partition)
+      const appended = log.appendBatches(batches)
+      options.onQueued?.()
+      const res = await appended
+      return { baseOffset: res.baseOffset, lastOffset: res.lastOffset, logAppendTime: res.logAppendTime, logStartOffset: log.logStartOffset }
+    } finally {
+      this.inFlight.leave()
+    }
+  }
+
+  async read (topic: string, partition: number, offset: number, maxBytes: number): Promise<BatchReadResult> {
+    const raw = await this.store.partition(topic, partition).readRaw(offset, maxBytes)
+    return { batches: raw.batches, highWatermark: raw.highWatermark, logStartOffset: raw.logStartOffset }
+  }
+
+  async waitForData (topic: string, partition: number, offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    return await this.store.partition(topic, partition).waitFor(offset, timeoutMs, signal)
+  }
+
+  async offsetForTimestamp (topic: string, partition: number, timestamp: number): Promise<{ offset: number, timestamp: number } | null> {
+    return await this.store.partition(topic, partition).offsetForTimestamp(timestamp)
   }
 
   /** Appends one batch to a partition: an outcome per record, all failed with the storage error when the append fails. */

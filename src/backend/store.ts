@@ -2,7 +2,7 @@
  * The part of the storage engine's `LogStore` the embedded backend uses, written down as an interface so the
  * backend depends on a narrow contract (and tests may hand it any implementation). `LogStore` satisfies it.
  */
-import type { AppendResult, RecordInput, ReadResult, TopicDescription } from '../storage/types.js'
+import type { AppendResult, RawReadResult, RecordInput, ReadResult, TopicDescription } from '../storage/types.js'
 
 export interface StoreConfigEntry {
   name: string
@@ -16,7 +16,11 @@ export interface StoreConfigEntry {
 
 export interface EmbeddedPartitionLog {
   append(records: RecordInput[]): Promise<AppendResult>
+  /** Appends whole RecordBatch v2 buffers as they are (one batch per buffer); queued synchronously. */
+  appendBatches(batches: readonly Buffer[]): Promise<AppendResult>
   read(offset: number, maxBytes: number): Promise<ReadResult>
+  readRaw(offset: number, maxBytes: number): Promise<RawReadResult>
+  offsetForTimestamp(timestamp: number): Promise<{ offset: number, timestamp: number } | null>
   waitFor(offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean>
   readonly logStartOffset: number
   readonly logEndOffset: number

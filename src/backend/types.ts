@@ -148,6 +148,52 @@ export interface Metadata {
   partitionOffsets(topic: string, partition: number): Promise<PartitionOffsets>
 }
 
+// ---- record batches (the data plane of the Kafka protocol listener) ----------------------------------------
+
+export interface BatchAppendResult {
+  /** Offset of the first record appended. */
+  baseOffset: number
+  lastOffset: number
+  /** The append time under LogAppendTime, else -1 (Kafka's produce response). */
+  logAppendTime: number
+  logStartOffset: number
+}
+
+export interface BatchAppendOptions {
+  /** Allow writing to internal topics: only for krest's own modules. */
+  allowInternal?: boolean
+  /**
+   * Called once the batches hold their place in the partition's write order (before durability), so a caller
+   * may start the next append of a pipeline while this one waits for its fsync.
+   */
+  onQueued?: () => void
+}
+
+export interface BatchReadResult {
+  /** Whole RecordBatch v2 batches as stored (compressed ones stay compressed), from the batch holding the offset. */
+  batches: Buffer
+  highWatermark: number
+  logStartOffset: number
+}
+
+/**
+ * Record batches as bytes: what a Kafka client sends and fetches. Batches are validated and stored without being
+ * re-encoded, and read back as stored.
+ */
+export interface RecordBatches {
+  /**
+   * Appends the concatenated RecordBatch v2 bytes of one partition (a Produce request's records). Every batch is
+   * validated (CRC, sizes, max.message.bytes) before any is written; rejects with a KrestError otherwise.
+   */
+  append(topic: string, partition: number, records: Buffer, options?: BatchAppendOptions): Promise<BatchAppendResult>
+  /** Whole batches from the one holding `offset`, about `maxBytes` at most but at least one batch when any exists. */
+  read(topic: string, partition: number, offset: number, maxBytes: number): Promise<BatchReadResult>
+  /** Resolves true once data at `offset` is readable, false on timeout or abort (the HTTP long poll's wake-up). */
+  waitForData(topic: string, partition: number, offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean>
+  /** The first offset whose timestamp is ≥ `timestamp`, with that record's timestamp; null when none. */
+  offsetForTimestamp(topic: string, partition: number, timestamp: number): Promise<{ offset: number, timestamp: number } | null>
+}
+
 // ---- the whole ----------------------------------------------------------------------------------------------
 
 /**
@@ -158,6 +204,8 @@ export interface Backend {
   readonly producer: Producer
   readonly admin: Admin
   readonly metadata: Metadata
+  /** Record batches as bytes, for the Kafka protocol listener. */
+  readonly batches: RecordBatches
   /** Consumer-group members (subscribe / assign / seek / poll / commit) and read-only group views (issue 4). */
   readonly groups: GroupConsumers
   /** Stops taking new work and waits for in-flight produces. Safe to call twice. Does not close storage. */

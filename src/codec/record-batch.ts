@@ -301,3 +301,114 @@ export function decodeBatches (buf: Buffer, minOffset = 0): DecodedRecord[] {
   }
   return out
 }
+
+/** Compression codec ids of the batch attributes (bits 0–2). */
+export const COMPRESSION_NONE = 0
+export const COMPRESSION_GZIP = 1
+export const COMPRESSION_SNAPPY = 2
+export const COMPRESSION_LZ4 = 3
+export const COMPRESSION_ZSTD = 4
+
+const ATTR_TRANSACTIONAL = 0x10
+
+export interface ProducedBatchInfo {
+  /** Total size in bytes (batchLength + 12). */
+  size: number
+  recordsCount: number
+  compression: number
+  maxTimestamp: number
+  producerId: number
+  producerEpoch: number
+  baseSequence: number
+  /** For uncompressed batches: whether some record has a null key (compacted topics refuse them). */
+  hasNullKey: boolean
+}
+
+/** Why a client's batch is refused; `corrupt` is CORRUPT_MESSAGE in Kafka's terms, the others INVALID_RECORD. */
+export class BatchValidationError extends Error {
+  readonly kind: 'corrupt' | 'invalid' | 'unsupported-compression'
+  constructor (kind: 'corrupt' | 'invalid' | 'unsupported-compression', message: string) {
+    super(message)
+    this.name = 'BatchValidationError'
+    this.kind = kind
+  }
+}
+
+/**
+ * Validates a RecordBatch v2 built by a producer, at `pos` within `buf[0, end)`: a length that fits, magic 2,
+ * CRC32C, a record count matching lastOffsetDelta, no control or transactional flag, a known compression codec,
+ * and for uncompressed batches records that parse exactly to the end of the batch with offset deltas 0, 1, 2, …
+ * Throws BatchValidationError; returns what the append path needs.
+ */
+export function validateProducedBatch (buf: Buffer, pos: number, end = buf.length): ProducedBatchInfo {
+  const check = checkBatch(buf, pos, end)
+  if (!check.ok) {
+    throw new BatchValidationError('corrupt',
+      check.reason === 'truncated' ? 'record batch truncated' : check.reason === 'bad-crc' ? 'record batch CRC mismatch' : check.reason === 'bad-magic' ? 'record batch magic is not 2 (only RecordBatch v2 is supported)' : `record batch invalid (${check.reason})`)
+  }
+  const attributes = buf.readInt16BE(pos + OFFSET_ATTRIBUTES)
+  if ((attributes & ATTR_CONTROL) !== 0) throw new BatchValidationError('invalid', 'control batches cannot be produced')
+  if ((attributes & ATTR_TRANSACTIONAL) !== 0) throw new BatchValidationError('invalid', 'transactional batches are not supported')
+  const compression = attributes & ATTR_COMPRESSION_MASK
+  if (compression > COMPRESSION_ZSTD) throw new BatchValidationError('unsupported-compression', `unknown compression codec ${compression}`)
+  const count = buf.readInt32BE(pos + OFFSET_RECORDS_COUNT)
+  const lastOffsetDelta = buf.readInt32BE(pos + OFFSET_LAST_OFFSET_DELTA)
+  if (count < 1 || lastOffsetDelta !== count - 1) throw new BatchValidationError('invalid', `record batch has ${count} records but lastOffsetDelta ${lastOffsetDelta}`)
+  let hasNullKey = false
+  if (compression === COMPRESSION_NONE) hasNullKey = checkRecords(buf, pos + BATCH_HEADER_SIZE, pos + check.size, count)
+  return {
+    size: check.size,
+    recordsCount: count,
+    compression,
+    maxTimestamp: readInt64(buf, pos + OFFSET_MAX_TIMESTAMP),
+    producerId: readInt64(buf, pos + OFFSET_PRODUCER_ID),
+    producerEpoch: buf.readInt16BE(pos + OFFSET_PRODUCER_EPOCH),
+    baseSequence: buf.readInt32BE(pos + OFFSET_BASE_SEQUENCE),
+    hasNullKey,
+  }
+}
+
+/** Walks `count` records in `buf[start, end)` checking their structure; returns whether one has a null key. */
+export function checkRecords (buf: Buffer, start: number, end: number, count: number): boolean {
+  const c: VarintCursor = { value: 0, pos: start }
+  let nullKey = false
+  try {
+    for (let i = 0; i < count; i++) {
+      readVarint(buf, c)
+      const recordEnd = c.pos + c.value
+      if (c.value < 0 || recordEnd > end) throw new BatchValidationError('invalid', `record ${i} runs past the end of its batch`)
+      c.pos += 1 // attributes
+      readVarint(buf, c) // timestamp delta
+      readVarint(buf, c)
+      if (c.value !== i) throw new BatchValidationError('invalid', `record ${i} has offset delta ${c.value}`)
+      if (readBytes(buf, c, recordEnd) === null) nullKey = true
+      readBytes(buf, c, recordEnd)
+      readVarint(buf, c)
+      const headers = c.value
+      if (headers < 0) throw new BatchValidationError('invalid', `record ${i} has a negative header count`)
+      for (let h = 0; h < headers; h++) {
+        if (readBytes(buf, c, recordEnd) === null) throw new BatchValidationError('invalid', `record ${i} has a null header key`)
+        readBytes(buf, c, recordEnd)
+      }
+      if (c.pos !== recordEnd) throw new BatchValidationError('invalid', `record ${i} length does not match its fields`)
+    }
+  } catch (err) {
+    if (err instanceof BatchValidationError) throw err
+    throw new BatchValidationError('invalid', `records do not parse: ${(err as Error).message}`)
+  }
+  if (c.pos !== end) throw new BatchValidationError('invalid', `${end - c.pos} bytes after the last record of the batch`)
+  return nullKey
+}
+
+/** Marks the batch at `pos` as LogAppendTime stamped `now` (attributes and maxTimestamp) and recomputes its CRC. */
+export function stampLogAppendTime (buf: Buffer, pos: number, now: number): void {
+  const size = batchSizeAt(buf, pos)
+  buf.writeInt16BE(buf.readInt16BE(pos + OFFSET_ATTRIBUTES) | ATTR_TIMESTAMP_TYPE, pos + OFFSET_ATTRIBUTES)
+  writeInt64(buf, pos + OFFSET_MAX_TIMESTAMP, now)
+  buf.writeUInt32BE(crc32c(buf.subarray(pos + OFFSET_ATTRIBUTES, pos + size)), pos + OFFSET_CRC)
+}
+
+/** Compression codec of the batch at `pos`. */
+export function batchCompressionAt (buf: Buffer, pos: number): number {
+  return buf.readInt16BE(pos + OFFSET_ATTRIBUTES) & ATTR_COMPRESSION_MASK
+}

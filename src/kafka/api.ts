@@ -57,6 +57,8 @@ export interface RequestContext {
    * optional: without it the next ordered request starts when this one is done.
    */
   dispatched(): void
+  /** Closes the connection once the responses before this request are written (Produce acks=0 on error). */
+  closeConnection(reason: string): void
 }
 
 export interface SupportedApi {

@@ -33,6 +33,8 @@ interface Slot {
   done: boolean
   /** Encoded response (size prefix included), or null when nothing is sent. */
   response: Buffer[] | null
+  /** Close the connection once this slot's turn comes (after the responses before it are written). */
+  closeAfter?: string
 }
 
 const API_VERSIONS_KEY = apiVersionsMessages.key
@@ -167,6 +169,7 @@ export class KafkaConnection {
       clientHost: `/${this.socket.remoteAddress ?? ''}`,
       supported: registry.supported,
       dispatched: dispatchedSignal,
+      closeConnection: reason => { slot.closeAfter = reason },
     }
     const run = async (): Promise<void> => {
       const result = await api.handle(request, ctx)
@@ -212,9 +215,17 @@ export class KafkaConnection {
     let wrote = false
     while (this.slots.length > 0 && (this.slots[0] as Slot).done) {
       const slot = this.slots.shift() as Slot
-      if (slot.response === null) continue
-      if (!wrote) { this.socket.cork(); wrote = true }
-      for (const chunk of slot.response) this.socket.write(chunk)
+      if (slot.response !== null) {
+        if (!wrote) { this.socket.cork(); wrote = true }
+        for (const chunk of slot.response) this.socket.write(chunk)
+      }
+      if (slot.closeAfter !== undefined) {
+        if (wrote) this.socket.uncork()
+        this.options.services.log.warn({ connection: this.id, remote: this.socket.remoteAddress }, `kafka connection closed: ${slot.closeAfter}`)
+        this.closed = true
+        this.socket.end()
+        return
+      }
     }
     if (wrote) this.socket.uncork()
     if (this.draining) {

@@ -8,7 +8,10 @@
  */
 import { mkdir, readdir, rename } from 'node:fs/promises'
 import { join } from 'node:path'
-import { batchMaxTimestampAt, decodeBatchInto, encodeRecordBatch, stampBaseOffset, type DecodedRecord } from '../codec/record-batch.js'
+import {
+  batchMaxTimestampAt, checkBatch, decodeBatchInto, encodeRecordBatch, readBatchHeader, stampBaseOffset, stampLogAppendTime,
+  type DecodedRecord,
+} from '../codec/record-batch.js'
 import { KrestError } from '../util/errors.js'
 import { compactSegments } from './compactor.js'
 import { fsyncDir, Mutex, unlinkIfExists } from './fs-util.js'
@@ -203,6 +206,48 @@ export class PartitionLog {
     return new Promise<AppendResult>((resolve, reject) => {
       this.pending.push({ buf: batch, count: records.length, lastOffset: -1, maxTimestamp, resolve, reject })
       if (this.draining === undefined) this.draining = this.drain()
+    })
+  }
+
+  /**
+   * Appends record batches built elsewhere (a Kafka client's RecordBatch v2, possibly compressed) as they are:
+   * only the base offset is stamped (and, under LogAppendTime, the timestamp type and max timestamp, with the CRC
+   * recomputed). Each buffer must hold exactly one batch; the caller validates the records (CRC included).
+   * The batches take their place in the write order synchronously, before this returns. Resolves once they are
+   * durable per the flush policy, with the offsets of the first to the last record.
+   */
+  appendBatches (batches: readonly Buffer[]): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new KrestError('CLOSED', `partition ${this.topic}-${this.partition} is closed`))
+    if (batches.length === 0) return Promise.reject(new KrestError('INVALID_RECORD', 'no record batches to append'))
+    const limit = Math.min(this.config['max.message.bytes'], this.config['segment.bytes'])
+    const counts: number[] = []
+    for (const batch of batches) {
+      const check = checkBatch(batch, 0)
+      if (!check.ok || check.size !== batch.length) {
+        return Promise.reject(new KrestError('INVALID_DATA', `not one whole record batch (${check.ok ? 'trailing bytes' : check.reason})`))
+      }
+      if (batch.length > limit) {
+        return Promise.reject(new KrestError('RECORD_TOO_LARGE',
+          `The record batch is ${batch.length} bytes, larger than the maximum of ${limit} bytes (max.message.bytes) for ${this.topic}`,
+          { details: { size: batch.length, limit } }))
+      }
+      counts.push(readBatchHeader(batch, 0).recordsCount)
+    }
+    const appendTime = this.config['message.timestamp.type'] === 'LogAppendTime'
+    const now = this.clock.now()
+    const results = batches.map((batch, i) => {
+      if (appendTime) stampLogAppendTime(batch, 0, now)
+      const maxTimestamp = batchMaxTimestampAt(batch, 0)
+      return new Promise<AppendResult>((resolve, reject) => {
+        this.pending.push({ buf: batch, count: counts[i] as number, lastOffset: -1, maxTimestamp, resolve, reject })
+      })
+    })
+    if (this.draining === undefined) this.draining = this.drain()
+    if (results.length === 1) return results[0] as Promise<AppendResult>
+    return Promise.all(results).then(all => {
+      const first = all[0] as AppendResult
+      const last = all[all.length - 1] as AppendResult
+      return { baseOffset: first.baseOffset, lastOffset: last.lastOffset, logAppendTime: first.logAppendTime, maxTimestamp: Math.max(...all.map(a => a.maxTimestamp)) }
     })
   }
 

@@ -83,11 +83,11 @@ export class KafkaWireClient {
   }
 
   /** Sends a request and decodes its response (response header v1 for flexible versions, except ApiVersions). */
-  async request (apiKey: number, version: number, body: Message = {}): Promise<Message> {
+  async request<T = Record<string, any>> (apiKey: number, version: number, body: Message = {}): Promise<T> {
     const correlationId = this.nextCorrelationId++
     this.writeRaw(this.encodeRequest(apiKey, version, body, correlationId))
     const frame = await this.readFrame()
-    return decodeResponse(apiKey, version, frame, correlationId)
+    return decodeResponse(apiKey, version, frame, correlationId) as unknown as T
   }
 
   close (): void {

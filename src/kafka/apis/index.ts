@@ -9,19 +9,25 @@ import type { KafkaApi } from '../api.js'
 import { apiVersionsApi } from './api-versions.js'
 import { deleteGroupsApi } from './delete-groups.js'
 import { describeGroupsApi } from './describe-groups.js'
+import { fetchApi } from './fetch.js'
 import { findCoordinatorApi } from './find-coordinator.js'
 import { heartbeatApi } from './heartbeat.js'
 import { joinGroupApi } from './join-group.js'
 import { leaveGroupApi } from './leave-group.js'
 import { listGroupsApi } from './list-groups.js'
+import { listOffsetsApi } from './list-offsets.js'
 import { metadataApi } from './metadata.js'
 import { offsetCommitApi } from './offset-commit.js'
 import { offsetFetchApi } from './offset-fetch.js'
+import { produceApi } from './produce.js'
 import { syncGroupApi } from './sync-group.js'
 
 export const KAFKA_APIS: readonly KafkaApi[] = [
   apiVersionsApi,
   metadataApi,
+  produceApi,
+  fetchApi,
+  listOffsetsApi,
   // consumer groups (src/groups through backend.groups.classic)
   offsetCommitApi,
   offsetFetchApi,
