@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
+import { Admin as PlatformaticAdmin, Consumer as PlatformaticConsumer, MessagesStreamFallbackModes, MessagesStreamModes, stringDeserializers } from '@platformatic/kafka'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHarness, BINARY, V2 } from '../gateway-harness.js'
@@ -248,5 +249,41 @@ print(json.dumps({'seen': len(seen), 'committed': [tp.offset for tp in committed
     } finally {
       await admin.disconnect()
     }
+  })
+
+  it('@platformatic/kafka: a group consumer (flexible JoinGroup v6, SyncGroup v4, OffsetCommit v8) reads and commits', async () => {
+    const consumer = new PlatformaticConsumer({
+      groupId: 'platformatic-group',
+      clientId: 'platformatic-test',
+      bootstrapBrokers: [`127.0.0.1:${port}`],
+      deserializers: stringDeserializers,
+      sessionTimeout: 6000,
+      heartbeatInterval: 500,
+    })
+    const seen = new Set<string>()
+    try {
+      const stream = await consumer.consume({ topics: [TOPIC], mode: MessagesStreamModes.COMMITTED, fallbackMode: MessagesStreamFallbackModes.EARLIEST, autocommit: false })
+      const timer = setTimeout(() => { void stream.close() }, 40_000)
+      for await (const message of stream) {
+        seen.add(`${message.partition}:${message.offset}`)
+        await message.commit()
+        if (seen.size >= total()) break
+      }
+      clearTimeout(timer)
+      await stream.close()
+      // its admin client sees the group as Stable, with this consumer as its member (DescribeGroups v5, flexible)
+      const admin = new PlatformaticAdmin({ clientId: 'platformatic-admin', bootstrapBrokers: [`127.0.0.1:${port}`] })
+      try {
+        const described = (await admin.describeGroups({ groups: ['platformatic-group'] })).get('platformatic-group')
+        expect(described).toMatchObject({ id: 'platformatic-group', state: 'STABLE', protocolType: 'consumer' })
+        expect([...described!.members.values()].map(m => m.clientId)).toEqual(['platformatic-test'])
+      } finally {
+        await admin.close()
+      }
+    } finally {
+      await consumer.close()
+    }
+    expect(seen.size).toBe(total())
+    expect((await lags('platformatic-group')).map(l => l.current)).toEqual(inPartition)
   })
 })
