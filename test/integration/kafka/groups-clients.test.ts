@@ -4,13 +4,14 @@
  * mixing an HTTP consumer instance with a kcat member, and lags of Kafka-committed groups in the REST API.
  */
 import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import type { ChildProcess } from 'node:child_process'
 import { Admin as PlatformaticAdmin, Consumer as PlatformaticConsumer, MessagesStreamFallbackModes, MessagesStreamModes, stringDeserializers } from '@platformatic/kafka'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHarness, BINARY, V2 } from '../gateway-harness.js'
 import type { Harness } from '../gateway-harness.js'
-import { python } from '../../helpers/kafka-clients.js'
+import { python, runTool } from '../../helpers/kafka-clients.js'
 
 let h: Harness
 let port: number
@@ -142,6 +143,12 @@ describe('consumer groups with real Kafka clients', () => {
     expect((await lags('kcat-group'))[0]).toEqual({ partition: 0, current: PER_PARTITION, lag: 2 })
     const metrics = await h.call('GET', '/metrics')
     expect(metrics.text).toContain('kafka_consumergroup_lag{consumergroup="kcat-group",topic="groups4",partition="0"} 2')
+    // and in `krest group describe`
+    const cli = await runTool(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url)), 'group', 'describe', 'kcat-group', '--format', 'json'], { env: { KREST_URL: h.url } })
+    expect(cli.code, cli.stderr).toBe(0)
+    const described = JSON.parse(cli.stdout) as { state: string, total_lag: number, partitions: Array<{ partition: number, current_offset: number, lag: number }> }
+    expect(described).toMatchObject({ state: 'EMPTY', total_lag: 2 })
+    expect(described.partitions.map(p => [p.partition, p.current_offset, p.lag])).toEqual([[0, 10, 2], [1, 10, 0], [2, 10, 0], [3, 10, 0]])
   })
 
   it('a mixed group: one HTTP consumer instance and one kcat member split the partitions and the records', async () => {
