@@ -9,7 +9,8 @@ import { EmbeddedBackend } from './backend/embedded.js'
 import type { Backend } from './backend/types.js'
 import { EMBEDDED_BROKER_ID } from './backend/types.js'
 import { logDefaultsFromConfig } from './config/log-defaults.js'
-import type { KrestConfig } from './config/settings.js'
+import { settingDefinitions } from './config/settings.js'
+import type { KrestConfig, SettingDefinition, SettingName } from './config/settings.js'
 import { EmbeddedGroups } from './groups/embedded-groups.js'
 import { KAFKA_APIS } from './kafka/apis/index.js'
 import { KafkaListener } from './kafka/listener.js'
@@ -273,6 +274,17 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
   }
 }
 
+/** The settings a Kafka admin client sees on the BROKER resource: those with Kafka broker meaning, plus broker.id. */
+function brokerConfigs (config: KrestConfig): Array<{ name: string, value: string, isSensitive: boolean, isDefault: boolean }> {
+  const out = [{ name: 'broker.id', value: String(EMBEDDED_BROKER_ID), isSensitive: false, isDefault: false }]
+  for (const [name, def] of Object.entries(settingDefinitions) as Array<[SettingName, SettingDefinition]>) {
+    if (def.group !== 'topics' && def.group !== 'log' && def.group !== 'kafka') continue
+    const value = config[name]
+    out.push({ name, value: String(value), isSensitive: def.sensitive === true, isDefault: value === def.default })
+  }
+  return out.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+}
+
 /** `kafka.advertised.host`, else the bound host unless it is a wildcard (then this machine's host name). */
 function advertisedKafkaHost (config: KrestConfig): string {
   if (config['kafka.advertised.host'] !== '') return config['kafka.advertised.host']
@@ -290,6 +302,7 @@ async function startKafkaListener (config: KrestConfig, backend: Backend, log: K
     autoCreateTopics: config['auto.create.topics.enable'],
     log,
     now: () => Date.now(),
+    brokerConfigs: () => brokerConfigs(config),
   }
   listener = await KafkaListener.listen({
     host: config.host,

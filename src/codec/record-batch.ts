@@ -5,6 +5,7 @@
  * producerEpoch i16 | baseSequence i32 | recordsCount i32 | records…
  * The CRC32C covers attributes to the end, so baseOffset can be stamped without recomputing it.
  */
+import { decompressRecords } from './compression.js'
 import { crc32c } from './crc32c.js'
 import { readVarint, sizeOfVarint, writeVarint, type VarintCursor } from './varint.js'
 
@@ -256,31 +257,35 @@ export function decodeBatchInto (buf: Buffer, pos: number, out: DecodedRecord[],
   if (end > buf.length) throw new RangeError('batch runs past the end of the buffer')
   const baseOffset = readInt64(buf, pos)
   const attributes = buf.readInt16BE(pos + OFFSET_ATTRIBUTES)
-  if ((attributes & ATTR_COMPRESSION_MASK) !== 0) throw new RangeError('compressed record batches are not supported')
   if ((attributes & ATTR_CONTROL) !== 0) return size
   const logAppendTime = (attributes & ATTR_TIMESTAMP_TYPE) !== 0
   const baseTimestamp = readInt64(buf, pos + OFFSET_BASE_TIMESTAMP)
   const maxTimestamp = readInt64(buf, pos + OFFSET_MAX_TIMESTAMP)
   const count = buf.readInt32BE(pos + OFFSET_RECORDS_COUNT)
-  const c: VarintCursor = { value: 0, pos: pos + BATCH_HEADER_SIZE }
+  // Compressed batches (Kafka clients' gzip/snappy/lz4/zstd) are stored as sent: their records are decoded from
+  // the decompressed section; keys and values are then slices of that buffer.
+  const compression = attributes & ATTR_COMPRESSION_MASK
+  const data = compression === 0 ? buf : decompressRecords(compression, buf.subarray(pos + BATCH_HEADER_SIZE, end))
+  const dataEnd = compression === 0 ? end : data.length
+  const c: VarintCursor = { value: 0, pos: compression === 0 ? pos + BATCH_HEADER_SIZE : 0 }
   for (let i = 0; i < count; i++) {
-    readVarint(buf, c)
+    readVarint(data, c)
     const recordEnd = c.pos + c.value
-    if (recordEnd > end) throw new RangeError('record runs past the end of its batch')
+    if (recordEnd > dataEnd) throw new RangeError('record runs past the end of its batch')
     c.pos += 1 // attributes
-    readVarint(buf, c)
+    readVarint(data, c)
     const timestampDelta = c.value
-    readVarint(buf, c)
+    readVarint(data, c)
     const offset = baseOffset + c.value
     if (offset < minOffset) { c.pos = recordEnd; continue }
-    const key = readBytes(buf, c, recordEnd)
-    const value = readBytes(buf, c, recordEnd)
-    readVarint(buf, c)
+    const key = readBytes(data, c, recordEnd)
+    const value = readBytes(data, c, recordEnd)
+    readVarint(data, c)
     const headerCount = c.value
     const headers: RecordHeader[] = []
     for (let h = 0; h < headerCount; h++) {
-      const hk = readBytes(buf, c, recordEnd)
-      const hv = readBytes(buf, c, recordEnd)
+      const hk = readBytes(data, c, recordEnd)
+      const hv = readBytes(data, c, recordEnd)
       headers.push({ key: hk === null ? '' : hk.toString('utf8'), value: hv })
     }
     c.pos = recordEnd
@@ -320,7 +325,7 @@ export interface ProducedBatchInfo {
   producerId: number
   producerEpoch: number
   baseSequence: number
-  /** For uncompressed batches: whether some record has a null key (compacted topics refuse them). */
+  /** Whether some record has a null key (compacted topics refuse them). */
   hasNullKey: boolean
 }
 
@@ -354,8 +359,19 @@ export function validateProducedBatch (buf: Buffer, pos: number, end = buf.lengt
   const count = buf.readInt32BE(pos + OFFSET_RECORDS_COUNT)
   const lastOffsetDelta = buf.readInt32BE(pos + OFFSET_LAST_OFFSET_DELTA)
   if (count < 1 || lastOffsetDelta !== count - 1) throw new BatchValidationError('invalid', `record batch has ${count} records but lastOffsetDelta ${lastOffsetDelta}`)
-  let hasNullKey = false
-  if (compression === COMPRESSION_NONE) hasNullKey = checkRecords(buf, pos + BATCH_HEADER_SIZE, pos + check.size, count)
+  let hasNullKey: boolean
+  if (compression === COMPRESSION_NONE) {
+    hasNullKey = checkRecords(buf, pos + BATCH_HEADER_SIZE, pos + check.size, count)
+  } else {
+    // Stored compressed as sent, but checked like Kafka's broker does: the records must decompress and parse.
+    let records: Buffer
+    try {
+      records = decompressRecords(compression, buf.subarray(pos + BATCH_HEADER_SIZE, pos + check.size))
+    } catch (err) {
+      throw new BatchValidationError('corrupt', `compressed records do not decompress: ${(err as Error).message}`)
+    }
+    hasNullKey = checkRecords(records, 0, records.length, count)
+  }
   return {
     size: check.size,
     recordsCount: count,

@@ -37,6 +37,8 @@ export interface KafkaServices {
   readonly autoCreateTopics: boolean
   readonly log: KafkaLogger
   now(): number
+  /** The broker's own settings (static, read-only) for DescribeConfigs on the BROKER resource. */
+  brokerConfigs(): ReadonlyArray<{ name: string, value: string, isSensitive: boolean, isDefault: boolean }>
 }
 
 /** Per request. */
