@@ -151,6 +151,19 @@ describe('consumer groups with real Kafka clients', () => {
     expect(described.partitions.map(p => [p.partition, p.current_offset, p.lag])).toEqual([[0, 10, 2], [1, 10, 0], [2, 10, 0], [3, 10, 0]])
   })
 
+  it('a kcat member killed with SIGKILL is removed when its session expires and the other takes its partitions', async () => {
+    const a = kcatMember('kcat-crash')
+    await waitForSplit('kcat-crash', [4])
+    const b = kcatMember('kcat-crash')
+    await waitForSplit('kcat-crash', [2, 2])
+    b.child.kill('SIGKILL') // no LeaveGroup: only the 6 s session timeout tells
+    const started = Date.now()
+    const alone = await waitForSplit('kcat-crash', [4], 30_000)
+    expect([...alone.keys()].length).toBe(1)
+    expect(Date.now() - started).toBeGreaterThan(3000)
+    expect(await a.stop()).toBe(0)
+  })
+
   it('a mixed group: one HTTP consumer instance and one kcat member split the partitions and the records', async () => {
     const base = '/consumers/mixed-kcat'
     expect((await h.call('POST', base, { body: { name: 'rest', format: 'binary', 'auto.offset.reset': 'earliest', 'auto.commit.enable': 'false' } })).status).toBe(200)
