@@ -161,6 +161,32 @@ describe('classic group protocol', () => {
     expect(groups.describeGroup('g')).toMatchObject({ state: 'EMPTY', generation: 3 })
   })
 
+  it('static membership: a join under a known group.instance.id replaces the old member, which is fenced', async () => {
+    const { groups } = await setup({ t: 2 })
+    const old = await groups.classic.joinGroup(joinRequest({ groupInstanceId: 'host-1', requireKnownMemberId: true }))
+    expect(old.error).toBeNull() // static members skip MEMBER_ID_REQUIRED
+    await groups.classic.syncGroup({ groupId: 'g', memberId: old.memberId, generationId: 1, groupInstanceId: 'host-1', protocolType: null, protocolName: null, assignments: [] })
+    const restarted = await groups.classic.joinGroup(joinRequest({ groupInstanceId: 'host-1' }))
+    expect(restarted).toMatchObject({ error: null, generationId: 2, leader: restarted.memberId })
+    expect(restarted.memberId).not.toBe(old.memberId)
+    expect(groups.classic.heartbeat({ groupId: 'g', memberId: old.memberId, generationId: 1, groupInstanceId: 'host-1' })).toBe('UNKNOWN_MEMBER_ID')
+    expect(groups.classic.heartbeat({ groupId: 'g', memberId: restarted.memberId, generationId: 2, groupInstanceId: 'other' })).toBe('FENCED_INSTANCE_ID')
+    expect(groups.classic.describeGroup('g').members.map(m => m.groupInstanceId)).toEqual(['host-1'])
+  })
+
+  it('a member id handed out with MEMBER_ID_REQUIRED and never used stops holding up a rebalance after its session timeout', async () => {
+    const { groups } = await setup({ t: 2 })
+    const pending = await groups.classic.joinGroup(joinRequest({ requireKnownMemberId: true, sessionTimeoutMs: 80 }))
+    expect(pending.error).toBe('MEMBER_ID_REQUIRED')
+    const http = groups.createConsumer({ groupId: 'g', clientId: 'rest', autoOffsetReset: 'earliest', autoCommit: false })
+    const started = Date.now()
+    await http.subscribe({ topics: ['t'] }) // the rebalance waited for the pending member, then gave up on it
+    expect(Date.now() - started).toBeGreaterThanOrEqual(60)
+    expect(keys(http.assignment())).toEqual(['t-0', 't-1'])
+    expect((await groups.classic.joinGroup(joinRequest({ memberId: pending.memberId }))).error).toBe('UNKNOWN_MEMBER_ID')
+    await http.close()
+  })
+
   it('LeaveGroup removes members (v3 list, per-member errors) and rebalances the rest', async () => {
     const { groups } = await setup({ t: 2 })
     const a = await joinNew(groups)
