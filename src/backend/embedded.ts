@@ -12,7 +12,9 @@ import type {
 import type { EmbeddedStore, StoreConfigEntry } from './store.js'
 import type { GroupConsumers } from './group-consumer.js'
 import { recordBatchOverhead, singleRecordBatchSize } from './record-size.js'
-import { BatchValidationError, validateProducedBatch } from '../codec/record-batch.js'
+import { BATCH_HEADER_SIZE, BatchValidationError, readBatchHeader, validateProducedBatch } from '../codec/record-batch.js'
+import type { ProducedBatchInfo } from '../codec/record-batch.js'
+import { ProducerStates, REBUILD_TAIL_OFFSETS } from './producer-state.js'
 
 export interface KeyPartitioner {
   partition(topic: string, key: Buffer | null, numPartitions: number): number
@@ -112,6 +114,8 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata, Reco
   private readonly inFlight = new InFlight()
   /** Auto-creations under way, so concurrent produces to a new topic create it once. */
   private readonly creating = new Map<string, Promise<TopicDescription>>()
+  /** Idempotent producers' ids, epochs and recent sequence numbers per partition. */
+  private readonly producerStates: ProducerStates
 
   constructor (options: EmbeddedBackendOptions) {
     if (options.defaultReplicationFactor !== 1) {
@@ -121,6 +125,7 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata, Reco
     this.store = options.store
     this.groups = options.groups
     this.clock = options.clock ?? { now: () => Date.now() }
+    this.producerStates = new ProducerStates(this.clock)
   }
 
   get clusterId (): string {
@@ -244,7 +249,7 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata, Reco
         throw new KrestError('PARTITION_NOT_FOUND', `Partition ${partition} of topic ${topic} not found (the topic has ${desc.partitions}).`, { details: { topic, partition } })
       }
       const compacted = desc.config['cleanup.policy'] !== 'delete'
-      const batches: Buffer[] = []
+      const batches: Array<{ buf: Buffer, info: ProducedBatchInfo }> = []
       let pos = 0
       while (pos < records.length) {
         let info
@@ -257,18 +262,73 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata, Reco
         if (compacted && info.hasNullKey) {
           throw new KrestError('INVALID_RECORD', `Topic ${topic} is compacted (cleanup.policy=${desc.config['cleanup.policy']}): every record needs a key.`, { details: { topic } })
         }
-        batches.push(records.subarray(pos, pos + info.size))
+        batches.push({ buf: records.subarray(pos, pos + info.size), info })
         pos += info.size
       }
       if (batches.length === 0) throw new KrestError('INVALID_RECORD', `No record batch for ${topic}-${partition}.`)
       const log = this.store.partition(topic, partition)
-      const appended = log.appendBatches(batches)
+      const idempotent = batches.some(b => b.info.producerId >= 0)
+      if (idempotent && !this.producerStates.isLoaded(topic, partition)) await this.loadProducerStates(topic, partition)
+      // From here to the storage queue, synchronous: sequence checks see pipelined batches in order.
+      const appends: Array<Promise<AppendResult>> = []
+      let duplicates = 0
+      for (const b of batches) {
+        if (b.info.producerId < 0) { appends.push(log.appendBatches([b.buf])); continue }
+        const verdict = this.producerStates.check(topic, partition, b.info)
+        if (verdict.kind === 'duplicate') { appends.push(verdict.original); duplicates++; continue }
+        const appended = log.appendBatches([b.buf])
+        verdict.remember(appended)
+        appends.push(appended)
+      }
+      if (duplicates > 0 && duplicates < batches.length) {
+        // Kafka answers a request mixing retried and new batches of one partition with DUPLICATE_SEQUENCE_NUMBER;
+        // the new batches are still appended in order.
+        options.onQueued?.()
+        await Promise.allSettled(appends)
+        throw new KrestError('OUT_OF_ORDER_SEQUENCE', `Some batches for ${topic}-${partition} were retries of batches already appended.`)
+      }
       options.onQueued?.()
-      const res = await appended
-      return { baseOffset: res.baseOffset, lastOffset: res.lastOffset, logAppendTime: res.logAppendTime, logStartOffset: log.logStartOffset }
+      const results = await Promise.all(appends)
+      const first = results[0] as AppendResult
+      const last = results[results.length - 1] as AppendResult
+      return { baseOffset: first.baseOffset, lastOffset: last.lastOffset, logAppendTime: first.logAppendTime, logStartOffset: log.logStartOffset, duplicate: duplicates > 0 }
     } finally {
       this.inFlight.leave()
     }
+  }
+
+  /** Rebuilds the idempotent producers' state of a partition from its log tail (after a restart). */
+  private async loadProducerStates (topic: string, partition: number): Promise<void> {
+    const log = this.store.partition(topic, partition)
+    await this.producerStates.load(topic, partition, async visit => {
+      const end = log.highWatermark
+      let offset = Math.max(log.logStartOffset, end - REBUILD_TAIL_OFFSETS)
+      while (offset < end) {
+        const raw = await log.readRaw(offset, 8 * 1024 * 1024)
+        const buf = raw.batches
+        let at = 0
+        let next = offset
+        while (at + BATCH_HEADER_SIZE <= buf.length) {
+          const h = readBatchHeader(buf, at)
+          const lastOffset = h.baseOffset + h.lastOffsetDelta
+          if (lastOffset >= offset) {
+            visit({ producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence, recordsCount: h.recordsCount, baseOffset: h.baseOffset, lastOffset, maxTimestamp: h.maxTimestamp })
+          }
+          next = Math.max(next, lastOffset + 1)
+          at += h.batchLength + 12
+        }
+        if (next <= offset) break
+        offset = next
+      }
+    })
+  }
+
+  async initProducerId (current?: { producerId: number, producerEpoch: number }): Promise<{ producerId: number, producerEpoch: number }> {
+    if (current !== undefined && current.producerId >= 0) {
+      const epoch = ProducerStates.bumpEpoch(current.producerEpoch)
+      if (epoch !== undefined) return { producerId: current.producerId, producerEpoch: epoch }
+    }
+    return { producerId: this.producerStates.newProducerId(), producerEpoch: 0 }
   }
 
   async read (topic: string, partition: number, offset: number, maxBytes: number): Promise<BatchReadResult> {
@@ -410,6 +470,7 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata, Reco
     const desc = await this.describe(name)
     if (desc.internal) throw new KrestError('INTERNAL_TOPIC', `Internal topic ${name} cannot be deleted.`, { details: { topic: name } })
     await this.store.deleteTopic(name)
+    this.producerStates.forgetTopic(name)
     await this.topicsChanged()
   }
 

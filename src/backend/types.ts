@@ -157,6 +157,8 @@ export interface BatchAppendResult {
   /** The append time under LogAppendTime, else -1 (Kafka's produce response). */
   logAppendTime: number
   logStartOffset: number
+  /** The batch was a retry of one already appended (idempotent producer): the offsets are the original ones. */
+  duplicate: boolean
 }
 
 export interface BatchAppendOptions {
@@ -186,6 +188,11 @@ export interface RecordBatches {
    * validated (CRC, sizes, max.message.bytes) before any is written; rejects with a KrestError otherwise.
    */
   append(topic: string, partition: number, records: Buffer, options?: BatchAppendOptions): Promise<BatchAppendResult>
+  /**
+   * A producer id and epoch for an idempotent producer (InitProducerId). With the producer's current id and
+   * epoch, bumps the epoch (a new id when the epoch is exhausted).
+   */
+  initProducerId(current?: { producerId: number, producerEpoch: number }): Promise<{ producerId: number, producerEpoch: number }>
   /** Whole batches from the one holding `offset`, about `maxBytes` at most but at least one batch when any exists. */
   read(topic: string, partition: number, offset: number, maxBytes: number): Promise<BatchReadResult>
   /** Resolves true once data at `offset` is readable, false on timeout or abort (the HTTP long poll's wake-up). */

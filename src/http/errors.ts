@@ -58,6 +58,9 @@ export const errorTable: Partial<Record<KrestErrorCode, HttpErrorMapping>> = {
   REQUEST_TOO_LARGE: { status: 413, errorCode: 413 },
   LIMIT_EXCEEDED: { status: 429, errorCode: 429 },
   OVERLOADED: { status: 503, errorCode: 503 },
+  // idempotent Kafka producers (not reachable over HTTP, mapped for completeness)
+  OUT_OF_ORDER_SEQUENCE: { status: 409, errorCode: 409 },
+  INVALID_PRODUCER_EPOCH: { status: 409, errorCode: 409 },
 }
 
 /** What an unknown domain code turns into: a non-retriable server error, never a crash. */

@@ -90,7 +90,13 @@ export class KafkaConnection {
     if (this.closed) return
     this.pending.push(chunk)
     this.pendingBytes += chunk.length
-    this.parseFrames()
+    try {
+      this.parseFrames()
+    } catch (err) {
+      // Never let one connection's input take the process down: log it and close this connection only.
+      this.options.services.log.error({ err, connection: this.id }, 'kafka request could not be handled')
+      this.fail('internal error')
+    }
   }
 
   private parseFrames (): void {
@@ -234,7 +240,12 @@ export class KafkaConnection {
     }
     if (this.slots.length < this.options.maxInFlight && this.socket.isPaused()) {
       this.socket.resume()
-      this.parseFrames()
+      try {
+        this.parseFrames()
+      } catch (err) {
+        this.options.services.log.error({ err, connection: this.id }, 'kafka request could not be handled')
+        this.fail('internal error')
+      }
     }
   }
 }

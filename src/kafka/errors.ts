@@ -97,6 +97,8 @@ const FROM_DOMAIN: Partial<Record<KrestErrorCode, number>> = {
   UNKNOWN_MEMBER_ID: ErrorCode.UNKNOWN_MEMBER_ID,
   CONSUMER_GROUP_NOT_FOUND: ErrorCode.GROUP_ID_NOT_FOUND,
   OVERLOADED: ErrorCode.THROTTLING_QUOTA_EXCEEDED,
+  OUT_OF_ORDER_SEQUENCE: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+  INVALID_PRODUCER_EPOCH: ErrorCode.INVALID_PRODUCER_EPOCH,
 }
 
 /** The Kafka error code for a thrown error (a domain error's code, else UNKNOWN_SERVER_ERROR). */

@@ -46,6 +46,8 @@ export type KrestErrorCode =
   | 'REQUEST_TOO_LARGE'
   | 'LIMIT_EXCEEDED'
   | 'OVERLOADED'
+  | 'OUT_OF_ORDER_SEQUENCE'
+  | 'INVALID_PRODUCER_EPOCH'
 
 export class KrestError extends Error {
   readonly code: KrestErrorCode

@@ -7,6 +7,8 @@ const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
 export interface ServerProcess {
   child: ChildProcess
   url: string
+  /** Port of the Kafka protocol listener (the helper starts it on a free port). */
+  kafkaPort: number
   exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
   output: () => string
 }
@@ -25,13 +27,16 @@ export async function startServerProcess (args: string[], env: Record<string, st
   const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>(resolve => {
     child.on('exit', (code, signal) => { resolve({ code, signal }) })
   })
+  let kafkaPort = -1
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer): void => {
       out += chunk.toString()
       for (const line of out.split('\n')) {
         if (!line.includes('krest listening')) continue
         try {
-          resolve((JSON.parse(line) as { url: string }).url)
+          const listening = JSON.parse(line) as { url: string, kafkaPort: number | null }
+          kafkaPort = listening.kafkaPort ?? -1
+          resolve(listening.url)
         } catch { /* partial line */ }
       }
     }
@@ -39,5 +44,5 @@ export async function startServerProcess (args: string[], env: Record<string, st
     child.stderr?.on('data', (chunk: Buffer) => { out += chunk.toString() })
     void exited.then(e => { reject(new Error(`krest exited early (${e.code ?? e.signal}): ${out}`)) })
   })
-  return { child, url, exited, output: () => out }
+  return { child, url, kafkaPort, exited, output: () => out }
 }

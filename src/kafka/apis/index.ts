@@ -15,6 +15,7 @@ import { deleteTopicsApi } from './delete-topics.js'
 import { describeClusterApi } from './describe-cluster.js'
 import { describeConfigsApi } from './describe-configs.js'
 import { describeGroupsApi } from './describe-groups.js'
+import { initProducerIdApi } from './init-producer-id.js'
 import { fetchApi } from './fetch.js'
 import { findCoordinatorApi } from './find-coordinator.js'
 import { heartbeatApi } from './heartbeat.js'
@@ -44,6 +45,7 @@ export const KAFKA_APIS: readonly KafkaApi[] = [
   alterConfigsApi,
   incrementalAlterConfigsApi,
   describeClusterApi,
+  initProducerIdApi,
   // consumer groups (src/groups through backend.groups.classic)
   offsetCommitApi,
   offsetFetchApi,
