@@ -9,7 +9,7 @@
  * and kill -9 without a snapshot file: every acknowledged batch is in the log with its producer id, epoch and
  * sequence.
  */
-import type { AppendResult } from '../storage/types.js'
+import type { AppendResult } from './ports.js'
 import { KrestError } from '../util/errors.js'
 
 /** Batches remembered per producer and partition (Kafka's window: max.in.flight.requests.per.connection ≤ 5). */

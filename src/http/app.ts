@@ -4,6 +4,7 @@
  */
 import Fastify, { LogController } from 'fastify'
 import type { FastifyInstance } from 'fastify'
+import { AjvCompiler } from '@fastify/ajv-compiler'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { ApiPlugin, AppDeps } from './deps.js'
@@ -55,6 +56,23 @@ export const openApiInfo = {
   version: '0.1.0',
 }
 
+const AJV_OPTIONS = { removeAdditional: false, coerceTypes: 'array', useDefaults: true } as const
+
+type BuildValidator = ReturnType<typeof AjvCompiler>
+
+/**
+ * Fastify's validator factory with two ajv instances from one pool: bodies without coercion, the other parts of
+ * the request (params, querystring, headers) with `coerceTypes: 'array'`.
+ */
+function strictBodyValidators (): BuildValidator {
+  const pool = AjvCompiler()
+  return externalSchemas => {
+    const coercing = pool(externalSchemas, { customOptions: { ...AJV_OPTIONS, coerceTypes: 'array' } })
+    const strict = pool(externalSchemas, { customOptions: { ...AJV_OPTIONS, coerceTypes: false } })
+    return route => route.httpPart === 'body' ? strict(route) : coercing(route)
+  }
+}
+
 export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps
   const bodyLimit = config['request.body.max.bytes']
@@ -64,7 +82,10 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     // Router errors as {error_code, message}; path parameters up to 2048 characters (issue 7).
     ...hardenedServerOptions(),
     // Confluent's JSON binding is strict: unknown fields are an error (400), not silently dropped.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    ajv: { customOptions: AJV_OPTIONS },
+    // Bodies are validated without type coercion (a string is not a one-element array, "5" is not 5: issue 16.5);
+    // path and query parameters, which are text by nature, are coerced to their declared types.
+    schemaController: { compilersFactory: { buildValidator: strictBodyValidators() } },
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     requestIdHeader: 'x-request-id',

@@ -1,7 +1,10 @@
 /**
- * The single table from domain error code to HTTP status and Confluent `error_code` (five digits whose first
- * three are the status, or the plain status). Colleagues add rows here for their codes.
+ * The HTTP surfaces' error tables, in one place: domain error code → HTTP status and Confluent `error_code` (five
+ * digits whose first three are the status, or the plain status), for the REST proxy (`errorTable`) and the
+ * schema registry (`registryErrorTable`). Both are exhaustive `Record`s: a new code does not compile until it has
+ * a row here, and `docs/errors.md` must list it (`test/unit/http/error-catalogue.test.ts`).
  */
+import type { RegistryErrorCode } from '../registry/errors.js'
 import type { KrestErrorCode } from '../util/errors.js'
 
 export interface HttpErrorMapping {
@@ -11,8 +14,11 @@ export interface HttpErrorMapping {
   message?: string
 }
 
-export const errorTable: Partial<Record<KrestErrorCode, HttpErrorMapping>> = {
-  TOPIC_NOT_FOUND: { status: 404, errorCode: 40401, message: 'Topic not found.' },
+export const errorTable: Record<KrestErrorCode, HttpErrorMapping> = {
+  // Confluent maps Kafka's UnknownTopicOrPartitionException (what its admin client raises for a missing topic on
+  // every metadata, config and delete route) to 404/40403 (rest-utils KafkaExceptionMapper); produce keeps 40401,
+  // see `produceErrorMappings`.
+  TOPIC_NOT_FOUND: { status: 404, errorCode: 40403, message: 'This server does not host this topic-partition.' },
   PARTITION_NOT_FOUND: { status: 404, errorCode: 40402, message: 'Partition not found.' },
   TOPIC_ALREADY_EXISTS: { status: 400, errorCode: 40002 },
   INVALID_TOPIC_NAME: { status: 422, errorCode: 42206 },
@@ -63,11 +69,51 @@ export const errorTable: Partial<Record<KrestErrorCode, HttpErrorMapping>> = {
   INVALID_PRODUCER_EPOCH: { status: 409, errorCode: 409 },
 }
 
-/** What an unknown domain code turns into: a non-retriable server error, never a crash. */
-export const fallbackMapping: HttpErrorMapping = { status: 500, errorCode: 50002 }
+/** Per-route replacements of rows of `errorTable` (a route's `config.errorMappings`). */
+export type ErrorMappings = Partial<Record<KrestErrorCode, HttpErrorMapping>>
 
-export function mappingFor (code: KrestErrorCode): HttpErrorMapping {
-  return errorTable[code] ?? fallbackMapping
+/**
+ * Produce (v2 and v3): a missing topic is Confluent's 404/40401 "Topic not found." (its producer's metadata
+ * timeout, "not present in metadata", is mapped so), not the admin client's 40403.
+ */
+export const produceErrorMappings: ErrorMappings = {
+  TOPIC_NOT_FOUND: { status: 404, errorCode: 40401, message: 'Topic not found.' },
+}
+
+/**
+ * v3 metadata routes: a missing partition of an existing topic is JAX-RS's plain 404 (kafka-rest's v3 resources
+ * throw `NotFoundException` on an empty Optional), not v2's 40402.
+ */
+export const v3MetadataErrorMappings: ErrorMappings = {
+  PARTITION_NOT_FOUND: { status: 404, errorCode: 404, message: 'HTTP 404 Not Found' },
+}
+
+export function mappingFor (code: KrestErrorCode, overrides?: ErrorMappings): HttpErrorMapping {
+  return overrides?.[code] ?? errorTable[code]
+}
+
+/** Schema Registry error code → status and Confluent Schema Registry `error_code` (its `Errors.java`). */
+export const registryErrorTable: Record<RegistryErrorCode, HttpErrorMapping> = {
+  SUBJECT_NOT_FOUND: { status: 404, errorCode: 40401 },
+  VERSION_NOT_FOUND: { status: 404, errorCode: 40402 },
+  SCHEMA_NOT_FOUND: { status: 404, errorCode: 40403 },
+  SUBJECT_SOFT_DELETED: { status: 404, errorCode: 40404 },
+  SUBJECT_NOT_SOFT_DELETED: { status: 404, errorCode: 40405 },
+  VERSION_SOFT_DELETED: { status: 404, errorCode: 40406 },
+  VERSION_NOT_SOFT_DELETED: { status: 404, errorCode: 40407 },
+  SUBJECT_LEVEL_COMPATIBILITY_NOT_CONFIGURED: { status: 404, errorCode: 40408 },
+  SUBJECT_LEVEL_MODE_NOT_CONFIGURED: { status: 404, errorCode: 40409 },
+  INCOMPATIBLE_SCHEMA: { status: 409, errorCode: 409 },
+  INVALID_SCHEMA: { status: 422, errorCode: 42201 },
+  INVALID_VERSION: { status: 422, errorCode: 42202 },
+  INVALID_COMPATIBILITY_LEVEL: { status: 422, errorCode: 42203 },
+  INVALID_MODE: { status: 422, errorCode: 42204 },
+  OPERATION_NOT_PERMITTED: { status: 422, errorCode: 42205 },
+  REFERENCE_EXISTS: { status: 422, errorCode: 42206 },
+  ID_DOES_NOT_MATCH: { status: 422, errorCode: 42207 },
+  INVALID_SUBJECT: { status: 422, errorCode: 42208 },
+  SCHEMA_TOO_LARGE: { status: 422, errorCode: 42209 },
+  STORE_ERROR: { status: 500, errorCode: 50001 },
 }
 
 /** Confluent's messages for errors raised by the HTTP layer itself. */

@@ -3,6 +3,8 @@ import type { EmbeddedFormatName } from '../serde/types.js'
 
 export const V2_JSON = 'application/vnd.kafka.v2+json'
 export const APPLICATION_JSON = 'application/json'
+/** Confluent's version-less kafka type (`Versions.KAFKA_DEFAULT_JSON`), answered as the v2 format. */
+export const KAFKA_DEFAULT_JSON = 'application/vnd.kafka+json'
 
 /** `application/vnd.kafka[.<format>].v2+json` (v3 bodies use plain application/json). */
 export const KAFKA_MEDIA_TYPE = /^application\/vnd\.kafka(?:\.[a-z]+)?\.v2\+json(?:\s*;|\s*$)/i

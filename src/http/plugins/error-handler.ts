@@ -5,6 +5,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { isKrestError } from '../../util/errors.js'
 import { httpMessages, mappingFor } from '../errors.js'
+import type { ErrorMappings } from '../errors.js'
 import { HttpProblem } from '../problem.js'
 
 export interface ErrorBody {
@@ -16,6 +17,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** error_code for 422 answers of this route (body missing or failing a required / minItems rule). Default 422. */
     unprocessableErrorCode?: number
+    /** Rows of the error table this route answers differently (Confluent's codes differ between routes). */
+    errorMappings?: ErrorMappings
   }
 }
 
@@ -31,7 +34,7 @@ function classify (err: FastifyError, request: FastifyRequest, bodyLimit: number
     return { status: err.statusCode, body: err.emptyBody ? null : { error_code: err.errorCode, message: err.message } }
   }
   if (isKrestError(err)) {
-    const m = mappingFor(err.code)
+    const m = mappingFor(err.code, request.routeOptions.config.errorMappings)
     return { status: m.status, body: { error_code: m.errorCode, message: m.message ?? err.message } }
   }
   const unprocessable = request.routeOptions.config.unprocessableErrorCode ?? 422

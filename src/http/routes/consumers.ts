@@ -6,9 +6,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { TopicPartition } from '../../backend/group-consumer.js'
 import type { ConsumerInstances } from '../../proxy/consumer-instances.js'
 import type { EmbeddedFormatName } from '../../serde/types.js'
+import { isBlank, jsonBodyParser, parseJsonBody } from '../json-body.js'
 import { KrestError } from '../../util/errors.js'
 import type { ApiPlugin, AppDeps } from '../deps.js'
-import { APPLICATION_JSON, KAFKA_MEDIA_TYPE, V2_JSON, negotiate } from '../media-types.js'
+import { APPLICATION_JSON, KAFKA_DEFAULT_JSON, KAFKA_MEDIA_TYPE, V2_JSON, negotiate } from '../media-types.js'
 import { HttpProblem, notAcceptable, unsupportedMediaType } from '../problem.js'
 import { baseUrl } from '../urls.js'
 import { errorResponses } from './common.js'
@@ -22,7 +23,7 @@ const EMBEDDED_TYPES: Record<EmbeddedFormatName, string> = {
 }
 
 /** Management calls answer in plain v2 JSON or echo the embedded type the client asked for. */
-const MANAGEMENT_PRODUCES: readonly string[] = [V2_JSON, ...Object.values(EMBEDDED_TYPES), APPLICATION_JSON]
+const MANAGEMENT_PRODUCES: readonly string[] = [V2_JSON, ...Object.values(EMBEDDED_TYPES), KAFKA_DEFAULT_JSON, APPLICATION_JSON]
 
 /** Offers of the records GET, best first: the binary reader's types, then each schema/json reader's own type. */
 const RECORDS_OFFERS: readonly string[] = [EMBEDDED_TYPES.binary, V2_JSON, EMBEDDED_TYPES.json, EMBEDDED_TYPES.avro, EMBEDDED_TYPES.jsonschema, EMBEDDED_TYPES.protobuf, APPLICATION_JSON]
@@ -59,18 +60,17 @@ interface RecordsQuery { timeout?: number, max_bytes?: number }
 
 /** Consumer calls may carry no body at all (create with defaults, commit everything): an empty JSON body is "none". */
 function installLenientJsonParsers (app: FastifyInstance): void {
-  const strict = app.getDefaultJsonParser('error', 'error')
-  const lenient = (request: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void => {
-    if (body.length === 0 || (typeof body === 'string' ? body : body.toString('utf8')).trim() === '') {
-      done(null, undefined)
-      return
-    }
-    strict(request, body as string, done)
-  }
   app.removeContentTypeParser([APPLICATION_JSON])
   app.removeContentTypeParser([KAFKA_MEDIA_TYPE as unknown as string])
-  app.addContentTypeParser(APPLICATION_JSON, { parseAs: 'string' }, lenient)
-  app.addContentTypeParser(KAFKA_MEDIA_TYPE, { parseAs: 'string' }, lenient)
+  app.addContentTypeParser(APPLICATION_JSON, { parseAs: 'buffer' }, jsonBodyParser({ blankIsNone: true }))
+  app.addContentTypeParser(KAFKA_MEDIA_TYPE, { parseAs: 'buffer' }, jsonBodyParser({ blankIsNone: true }))
+}
+
+/** Offsets of internal topics (`__consumer_offsets`, `_schemas`) are krest's own: a client cannot commit them. */
+async function refuseInternalTopics (deps: AppDeps, topics: readonly string[]): Promise<void> {
+  const internal = new Set((await deps.backend.admin.listTopics({ includeInternal: true })).filter(t => t.internal).map(t => t.name))
+  const named = topics.find(t => internal.has(t))
+  if (named !== undefined) throw new KrestError('INTERNAL_TOPIC', `Offsets of internal topic ${named} cannot be committed.`, { details: { topic: named } })
 }
 
 function consumersOf (deps: AppDeps): ConsumerInstances {
@@ -114,16 +114,11 @@ async function readGetBody (request: FastifyRequest): Promise<PartitionsBody | u
     if (size > GET_BODY_MAX_BYTES) throw new HttpProblem(413, 413, `Request body is larger than ${GET_BODY_MAX_BYTES} bytes.`)
     chunks.push(b)
   }
-  const text = Buffer.concat(chunks).toString('utf8')
-  if (text.trim() === '') return undefined
+  const buf = Buffer.concat(chunks)
+  if (isBlank(buf)) return undefined
   const type = request.headers['content-type']
   if (type === undefined || !(KAFKA_MEDIA_TYPE.test(type) || /^application\/json\s*(;|$)/i.test(type))) throw unsupportedMediaType()
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch (err) {
-    throw new HttpProblem(400, 400, `Bad Request: ${(err as Error).message}`)
-  }
+  const parsed = parseJsonBody(buf, type)
   const validate = request.compileValidationSchema({ $ref: 'V2ConsumerPartitions#' })
   if (!validate(parsed)) {
     const first = validate.errors?.[0]
@@ -263,6 +258,7 @@ export const consumersPlugin: ApiPlugin = {
       },
     }, async request => {
       const entries = request.body?.offsets?.map(o => ({ topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata ?? undefined }))
+      if (entries !== undefined && entries.length > 0) await refuseInternalTopics(deps, entries.map(e => e.topic))
       await consumersOf(deps).commit(request.params.group, request.params.instance, entries)
       return []
     })
@@ -302,7 +298,8 @@ export const consumersPlugin: ApiPlugin = {
       schema: {
         operationId: 'fetchRecords', tags, summary: 'Long poll: returns as soon as fetch.min.bytes are there, else waits up to timeout (capped by consumer.request.timeout.ms)',
         params: instanceParams,
-        querystring: { type: 'object', properties: { timeout: { type: 'integer' }, max_bytes: { type: 'integer' } } },
+        // max_bytes ≤ 0 is refused (400), not read as "no limit"; absent, consumer.request.max.bytes applies.
+        querystring: { type: 'object', properties: { timeout: { type: 'integer' }, max_bytes: { type: 'integer', minimum: 1 } } },
         response: { 200: { $ref: 'V2ConsumerRecords#' }, ...errorResponses },
       },
     }, async (request, reply) => {

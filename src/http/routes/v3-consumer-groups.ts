@@ -2,6 +2,7 @@
  * v3 read-only consumer-group views (Confluent paths and shapes): groups, their members ("consumers"), the
  * members' assignments, and lag per partition and in summary. Data comes from `backend.groups`.
  */
+import { v3MetadataErrorMappings } from '../errors.js'
 import type { GroupDescription, GroupMemberDescription, GroupOffsetInfo } from '../../backend/group-consumer.js'
 import { EMBEDDED_BROKER_ID } from '../../backend/types.js'
 import { KrestError } from '../../util/errors.js'

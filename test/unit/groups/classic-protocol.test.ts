@@ -8,7 +8,7 @@ import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscript
 import { EmbeddedGroups } from '../../../src/groups/embedded-groups.js'
 import type { ClassicJoinRequest, ClassicJoinResult, TopicPartition } from '../../../src/groups/types.js'
 import type { LogStore } from '../../../src/storage/index.js'
-import { openTempStore, type TempStore } from './real-store.js'
+import { engineParts, openTempStore, type TempStore } from './real-store.js'
 
 const clock = { now: () => Date.now() }
 let temp: TempStore | undefined
@@ -24,7 +24,7 @@ async function setup (topics: Record<string, number> = {}): Promise<{ store: Log
   temp = await openTempStore()
   const store = temp.store
   for (const [name, partitions] of Object.entries(topics)) await store.createTopic(name, { partitions })
-  const groups = await EmbeddedGroups.open({ store, clock, offsetsTopicPartitions: 2, minSessionTimeoutMs: 10 })
+  const groups = await EmbeddedGroups.open({ ...engineParts(store), clock, offsetsTopicPartitions: 2, minSessionTimeoutMs: 10 })
   opened = groups
   return { store, groups }
 }
@@ -226,7 +226,7 @@ describe('classic group protocol', () => {
     expect(await groups.classic.deleteGroup('g')).toBe('GROUP_ID_NOT_FOUND')
     // deleted durably: gone after a restart too, while the standalone group stays
     await groups.close()
-    opened = await EmbeddedGroups.open({ store: await temp!.reopen(), clock })
+    opened = await EmbeddedGroups.open({ ...engineParts(await temp!.reopen()), clock })
     expect(opened.describeGroup('g')).toBeNull()
     expect(opened.classic.committedOffsets('solo').map(o => o.offset)).toEqual([7])
   })

@@ -1,7 +1,7 @@
 /** Committed offsets expire as Kafka's do with offsets.retention.minutes (KIP-211), durably. */
 import { afterEach, describe, expect, it } from 'vitest'
 import { EmbeddedGroups } from '../../../src/groups/embedded-groups.js'
-import { openTempStore, type TempStore } from './real-store.js'
+import { engineParts, openTempStore, type TempStore } from './real-store.js'
 
 let now = 1_700_000_000_000
 const clock = { now: () => now }
@@ -13,7 +13,7 @@ describe('offsets retention', () => {
   it('keeps offsets of groups with members, expires empty groups retention after they emptied, standalone offsets one by one', async () => {
     temp = await openTempStore()
     await temp.store.createTopic('t', { partitions: 2 })
-    const open = (): Promise<EmbeddedGroups> => EmbeddedGroups.open({ store: temp!.store, clock, offsetsTopicPartitions: 2, offsetsRetentionMs: RETENTION, offsetsRetentionCheckIntervalMs: 0 })
+    const open = (): Promise<EmbeddedGroups> => EmbeddedGroups.open({ ...engineParts(temp!.store), clock, offsetsTopicPartitions: 2, offsetsRetentionMs: RETENTION, offsetsRetentionCheckIntervalMs: 0 })
     const groups = await open()
     // a standalone committer (manual assignment: the group never has members)
     const solo = groups.createConsumer({ groupId: 'solo', clientId: 's', autoOffsetReset: 'earliest', autoCommit: false })

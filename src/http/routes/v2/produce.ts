@@ -4,14 +4,14 @@
  * before anything is written; per-record storage failures come back in the record's `error_code`.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { isUtf8 } from 'node:buffer'
 import type { ProduceRecord, RecordHeader } from '../../../backend/types.js'
 import { decodeBase64 } from '../../../serde/binary.js'
 import { recordValueSpans, spanBytes } from '../../../serde/json-spans.js'
 import type { RecordSerializer } from '../../../serde/types.js'
 import { KrestError, isKrestError } from '../../../util/errors.js'
 import type { AppDeps, ApiPlugin } from '../../deps.js'
-import { mappingFor } from '../../errors.js'
+import { mappingFor, produceErrorMappings } from '../../errors.js'
+import { jsonBodyParser } from '../../json-body.js'
 import { produceFormat } from '../../media-types.js'
 import { unsupportedMediaType } from '../../problem.js'
 import { V2_PRODUCES, errorResponses, partitionParam, topicParam } from '../common.js'
@@ -102,7 +102,7 @@ async function produce (deps: AppDeps, rawBodies: WeakMap<FastifyRequest, Buffer
   const outcomes = await deps.backend.producer.produce(topic, records, partition === undefined ? {} : { partition })
   const offsets = outcomes.map((o): V2OffsetEntry => o.ok
     ? { partition: o.partition, offset: o.offset, error_code: null, error: null }
-    : { partition: null, offset: null, error_code: mappingFor(o.error.code).errorCode, error: o.error.message })
+    : { partition: null, offset: null, error_code: mappingFor(o.error.code, produceErrorMappings).errorCode, error: o.error.message })
   return { offsets, key_schema_id: serializer.keySchemaId, value_schema_id: serializer.valueSchemaId }
 }
 
@@ -122,17 +122,18 @@ export const v2ProducePlugin: ApiPlugin = {
   register (app, deps) {
     // The json produce types are parsed here from a Buffer that is kept (per request, weakly) for the value spans.
     const rawBodies = new WeakMap<FastifyRequest, Buffer>()
-    const parseJson = app.getDefaultJsonParser('error', 'error')
+    const parseJson = jsonBodyParser()
     app.removeContentTypeParser('application/json')
     app.addContentTypeParser(['application/json', 'application/vnd.kafka.json.v2+json'], { parseAs: 'buffer' }, (request, body, done) => {
-      const buf = body as Buffer
-      // Bytes that are not UTF-8 are not stored raw: the parsed (replacement-character) form is re-serialized.
-      if (isUtf8(buf)) rawBodies.set(request, buf)
-      parseJson(request, buf.toString('utf8'), done)
+      // parseJson refuses bytes that are not UTF-8, so the kept bytes are the parsed text.
+      parseJson(request, body, (err, parsed) => {
+        if (err === null) rawBodies.set(request, body as Buffer)
+        done(err, parsed)
+      })
     })
 
     app.post<{ Params: { topic: string } }>('/topics/:topic', {
-      config: { produces: V2_PRODUCES },
+      config: { produces: V2_PRODUCES, errorMappings: produceErrorMappings },
       preValidation: checkContentType,
       schema: {
         operationId: 'produceToTopic',
@@ -147,7 +148,7 @@ export const v2ProducePlugin: ApiPlugin = {
     }, async request => await produce(deps, rawBodies, request, request.params.topic, undefined))
 
     app.post<{ Params: { topic: string, partition: number } }>('/topics/:topic/partitions/:partition', {
-      config: { produces: V2_PRODUCES },
+      config: { produces: V2_PRODUCES, errorMappings: produceErrorMappings },
       preValidation: checkContentType,
       schema: {
         operationId: 'produceToPartition',

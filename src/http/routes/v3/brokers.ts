@@ -1,3 +1,4 @@
+import { v3MetadataErrorMappings } from '../../errors.js'
 import { KrestError } from '../../../util/errors.js'
 import type { ApiPlugin } from '../../deps.js'
 import { V3_PRODUCES, errorResponses } from '../common.js'
@@ -7,14 +8,14 @@ export const v3BrokersPlugin: ApiPlugin = {
   name: 'v3-brokers',
   register (app, deps) {
     app.get<{ Params: { cluster_id: string } }>('/v3/clusters/:cluster_id/brokers', {
-      config: { produces: V3_PRODUCES },
+      config: { produces: V3_PRODUCES, errorMappings: v3MetadataErrorMappings },
       schema: { operationId: 'listKafkaBrokers', tags: ['v3'], params: clusterParams, response: { 200: { $ref: 'V3BrokerList#' }, ...errorResponses } },
     }, async request => {
       const ctx = v3Context(deps, request, request.params.cluster_id)
       return collection('KafkaBrokerList', `${ctx.cluster}/brokers`, deps.backend.metadata.brokers().map(b => brokerResource(ctx, b)))
     })
     app.get<{ Params: { cluster_id: string, broker_id: number } }>('/v3/clusters/:cluster_id/brokers/:broker_id', {
-      config: { produces: V3_PRODUCES },
+      config: { produces: V3_PRODUCES, errorMappings: v3MetadataErrorMappings },
       schema: {
         operationId: 'getKafkaBroker',
         tags: ['v3'],

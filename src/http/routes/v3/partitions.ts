@@ -1,3 +1,4 @@
+import { v3MetadataErrorMappings } from '../../errors.js'
 import { KrestError } from '../../../util/errors.js'
 import type { ApiPlugin } from '../../deps.js'
 import { V3_PRODUCES, errorResponses } from '../common.js'
@@ -18,7 +19,7 @@ export const v3PartitionsPlugin: ApiPlugin = {
     }
 
     app.get<{ Params: TopicP }>('/v3/clusters/:cluster_id/topics/:topic_name/partitions', {
-      config: { produces: V3_PRODUCES },
+      config: { produces: V3_PRODUCES, errorMappings: v3MetadataErrorMappings },
       schema: { operationId: 'listKafkaPartitions', tags: ['v3'], params: topicParams, response: { 200: { $ref: 'V3PartitionList#' }, ...errorResponses } },
     }, async request => {
       const ctx = v3Context(deps, request, request.params.cluster_id)
@@ -28,7 +29,7 @@ export const v3PartitionsPlugin: ApiPlugin = {
     })
 
     app.get<{ Params: PartitionP }>('/v3/clusters/:cluster_id/topics/:topic_name/partitions/:partition_id', {
-      config: { produces: V3_PRODUCES },
+      config: { produces: V3_PRODUCES, errorMappings: v3MetadataErrorMappings },
       schema: { operationId: 'getKafkaPartition', tags: ['v3'], params: partitionParams, response: { 200: { $ref: 'V3Partition#' }, ...errorResponses } },
     }, async request => {
       const ctx = v3Context(deps, request, request.params.cluster_id)
@@ -38,7 +39,7 @@ export const v3PartitionsPlugin: ApiPlugin = {
     })
 
     app.get<{ Params: PartitionP }>('/v3/clusters/:cluster_id/topics/:topic_name/partitions/:partition_id/replicas', {
-      config: { produces: V3_PRODUCES },
+      config: { produces: V3_PRODUCES, errorMappings: v3MetadataErrorMappings },
       schema: { operationId: 'listKafkaReplicas', tags: ['v3'], params: partitionParams, response: { 200: { $ref: 'V3ReplicaList#' }, ...errorResponses } },
     }, async request => {
       const ctx = v3Context(deps, request, request.params.cluster_id)
@@ -49,7 +50,7 @@ export const v3PartitionsPlugin: ApiPlugin = {
     })
 
     app.get<{ Params: PartitionP & { broker_id: number } }>('/v3/clusters/:cluster_id/topics/:topic_name/partitions/:partition_id/replicas/:broker_id', {
-      config: { produces: V3_PRODUCES },
+      config: { produces: V3_PRODUCES, errorMappings: v3MetadataErrorMappings },
       schema: {
         operationId: 'getKafkaReplica',
         tags: ['v3'],
@@ -65,7 +66,7 @@ export const v3PartitionsPlugin: ApiPlugin = {
     })
 
     app.get<{ Params: PartitionP }>('/v3/clusters/:cluster_id/topics/:topic_name/partitions/:partition_id/offset', {
-      config: { produces: V3_PRODUCES },
+      config: { produces: V3_PRODUCES, errorMappings: v3MetadataErrorMappings },
       schema: {
         operationId: 'getKafkaPartitionOffsets',
         tags: ['v3'],

@@ -15,13 +15,14 @@
  * - Errors: a record that fails (bad fields, bad data, storage) gets its own error report and the stream goes on;
  *   JSON that cannot be split or parsed gets one 400 report and ends the stream (Confluent: the parser is lost).
  */
+import { isUtf8 } from 'node:buffer'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Producer, ProduceOutcome } from '../../../backend/types.js'
 import { KrestError, isKrestError } from '../../../util/errors.js'
 import { ConcatenatedJsonSplitter, JsonStreamError } from '../../../util/json-stream.js'
 import { RecordFastPath } from './record-fast-path.js'
-import { mappingFor } from '../../errors.js'
+import { mappingFor, produceErrorMappings } from '../../errors.js'
 import { parseRecordRequest, type EncodedRecord, type RecordEncoder, type ReportData } from './records-request.js'
 
 export interface ErrorReport {
@@ -43,7 +44,7 @@ export interface SuccessReport {
 /** HTTP status and Confluent body of an error, as an HTTP response would carry it. */
 export function errorResponse (err: unknown, log: FastifyBaseLogger): { status: number, body: ErrorReport } {
   if (isKrestError(err)) {
-    const m = mappingFor(err.code)
+    const m = mappingFor(err.code, produceErrorMappings)
     if (m.status >= 500) log.error({ err }, 'produce failed')
     return { status: m.status, body: { error_code: m.errorCode, message: m.message ?? err.message } }
   }
@@ -489,6 +490,12 @@ export class RecordStream {
         continue
       }
       for (let k = from; k < to; k++) {
+        if (this.encoding === 'utf8' && !isUtf8(buf.subarray(bounds[2 * k] as number, bounds[2 * k + 1] as number))) {
+          // JSON text is UTF-8 (RFC 8259): bytes that are not are a syntax error, never stored as U+FFFD.
+          out.push({ fixed: { status: 400, body: { error_code: 400, message: 'Error processing JSON: the record is not valid UTF-8.' } } })
+          this.dropUnread(to - (k + 1))
+          return { records: out, bytes }
+        }
         const encoded = this.fastPath.encode(buf, bounds[2 * k] as number, bounds[2 * k + 1] as number, this.encoding === 'utf8')
         if (encoded !== undefined) {
           out.push({ encoded })

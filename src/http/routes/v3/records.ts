@@ -16,6 +16,7 @@ import type { AppDeps, ApiPlugin } from '../../deps.js'
 import { mediaType } from '../../media-types.js'
 import { HttpProblem, unsupportedMediaType } from '../../problem.js'
 import { V3_PRODUCES, errorResponses } from '../common.js'
+import { produceErrorMappings } from '../../errors.js'
 import { RecordEncoder, parseBatchEntry, type EncodedRecord } from './records-request.js'
 import { InFlightBudget, RecordStream, produceEach, recordErrorReport, successReport, type ErrorReport, type StreamLimits, type SuccessReport } from './records-stream.js'
 import { v3Context } from './resources.js'
@@ -88,7 +89,7 @@ export const v3RecordsPlugin: ApiPlugin = {
       })
 
       streamApp.post<{ Params: TopicP }>('/v3/clusters/:cluster_id/topics/:topic_name/records', {
-        config: { produces: V3_PRODUCES },
+        config: { produces: V3_PRODUCES, errorMappings: produceErrorMappings },
         validatorCompiler: noValidation,
         schema: {
           operationId: 'produceRecord',
@@ -127,7 +128,7 @@ export const v3RecordsPlugin: ApiPlugin = {
 
     // ---- batch ---------------------------------------------------------------------------------------------
     app.post<{ Params: TopicP, Body: unknown }>('/v3/clusters/:cluster_id/topics/:topic_name/records::batch', {
-      config: { produces: V3_PRODUCES, unprocessableErrorCode: 42208 },
+      config: { produces: V3_PRODUCES, unprocessableErrorCode: 42208, errorMappings: produceErrorMappings },
       validatorCompiler: noValidation,
       schema: {
         operationId: 'produceRecordsBatch',

@@ -1,3 +1,4 @@
+import { v3MetadataErrorMappings } from '../../errors.js'
 import type { ConfigAlteration } from '../../../backend/types.js'
 import { KrestError } from '../../../util/errors.js'
 import type { ApiPlugin } from '../../deps.js'
@@ -24,7 +25,7 @@ export const v3TopicConfigsPlugin: ApiPlugin = {
     const { admin } = deps.backend
 
     app.get<{ Params: TopicP }>('/v3/clusters/:cluster_id/topics/:topic_name/configs', {
-      config: { produces: V3_PRODUCES },
+      config: { produces: V3_PRODUCES, errorMappings: v3MetadataErrorMappings },
       schema: { operationId: 'listKafkaTopicConfigs', tags: ['v3'], params: topicParams, response: { 200: { $ref: 'V3TopicConfigList#' }, ...errorResponses } },
     }, async request => {
       const ctx = v3Context(deps, request, request.params.cluster_id)
@@ -34,7 +35,7 @@ export const v3TopicConfigsPlugin: ApiPlugin = {
     })
 
     app.get<{ Params: ConfigP }>('/v3/clusters/:cluster_id/topics/:topic_name/configs/:name', {
-      config: { produces: V3_PRODUCES },
+      config: { produces: V3_PRODUCES, errorMappings: v3MetadataErrorMappings },
       schema: { operationId: 'getKafkaTopicConfig', tags: ['v3'], params: configParams, response: { 200: { $ref: 'V3TopicConfig#' }, ...errorResponses } },
     }, async request => {
       const ctx = v3Context(deps, request, request.params.cluster_id)
@@ -45,7 +46,7 @@ export const v3TopicConfigsPlugin: ApiPlugin = {
     })
 
     app.put<{ Params: ConfigP, Body: { value: string | null } }>('/v3/clusters/:cluster_id/topics/:topic_name/configs/:name', {
-      config: { produces: V3_PRODUCES },
+      config: { produces: V3_PRODUCES, errorMappings: v3MetadataErrorMappings },
       schema: { operationId: 'updateKafkaTopicConfig', tags: ['v3'], params: configParams, body: { $ref: 'V3UpdateConfigRequest#' }, response: { 204: { type: 'null', description: 'Updated' }, ...errorResponses } },
     }, async (request, reply) => {
       v3Context(deps, request, request.params.cluster_id)
@@ -57,7 +58,7 @@ export const v3TopicConfigsPlugin: ApiPlugin = {
     })
 
     app.delete<{ Params: ConfigP }>('/v3/clusters/:cluster_id/topics/:topic_name/configs/:name', {
-      config: { produces: V3_PRODUCES },
+      config: { produces: V3_PRODUCES, errorMappings: v3MetadataErrorMappings },
       schema: { operationId: 'resetKafkaTopicConfig', tags: ['v3'], summary: 'Revert a config to its default', params: configParams, response: { 204: { type: 'null', description: 'Reset' }, ...errorResponses } },
     }, async (request, reply) => {
       v3Context(deps, request, request.params.cluster_id)
@@ -67,7 +68,7 @@ export const v3TopicConfigsPlugin: ApiPlugin = {
 
     // `configs:alter` (a literal colon, escaped as `::` in fastify paths)
     app.post<{ Params: TopicP, Body: AlterBody }>('/v3/clusters/:cluster_id/topics/:topic_name/configs::alter', {
-      config: { produces: V3_PRODUCES },
+      config: { produces: V3_PRODUCES, errorMappings: v3MetadataErrorMappings },
       schema: { operationId: 'updateKafkaTopicConfigBatch', tags: ['v3'], params: topicParams, body: { $ref: 'V3AlterConfigBatchRequest#' }, response: { 204: { type: 'null', description: 'Altered' }, ...errorResponses } },
     }, async (request, reply) => {
       v3Context(deps, request, request.params.cluster_id)

@@ -1,3 +1,4 @@
+import { v3MetadataErrorMappings } from '../../errors.js'
 import { EMBEDDED_BROKER_ID } from '../../../backend/types.js'
 import { KrestError } from '../../../util/errors.js'
 import type { ApiPlugin } from '../../deps.js'
@@ -22,7 +23,7 @@ export const v3TopicsPlugin: ApiPlugin = {
     const { admin } = deps.backend
 
     app.get<{ Params: ClusterP }>('/v3/clusters/:cluster_id/topics', {
-      config: { produces: V3_PRODUCES },
+      config: { produces: V3_PRODUCES, errorMappings: v3MetadataErrorMappings },
       schema: {
         operationId: 'listKafkaTopics',
         tags: ['v3'],
@@ -37,7 +38,7 @@ export const v3TopicsPlugin: ApiPlugin = {
     })
 
     app.post<{ Params: ClusterP, Body: CreateTopicBody }>('/v3/clusters/:cluster_id/topics', {
-      config: { produces: V3_PRODUCES, unprocessableErrorCode: 42206 },
+      config: { produces: V3_PRODUCES, errorMappings: v3MetadataErrorMappings, unprocessableErrorCode: 42206 },
       schema: {
         operationId: 'createKafkaTopic',
         tags: ['v3'],
@@ -63,7 +64,9 @@ export const v3TopicsPlugin: ApiPlugin = {
         partitions = entries.length
         replicationFactor = Math.max(...entries.map(([, brokers]) => brokers.length))
       }
-      const configs: Record<string, string> = {}
+      // Without a prototype, a config named `__proto__` is a key like any other (and refused as unknown) instead of
+      // an assignment to the object's prototype that silently dropped it.
+      const configs: Record<string, string> = Object.create(null) as Record<string, string>
       for (const c of body.configs ?? []) if (c.value !== undefined && c.value !== null) configs[c.name] = c.value
       const validateOnly = body.validate_only === true
       const topic = await admin.createTopic(body.topic_name, { partitions, replicationFactor, configs }, { validateOnly })
@@ -73,7 +76,7 @@ export const v3TopicsPlugin: ApiPlugin = {
     })
 
     app.get<{ Params: TopicP }>('/v3/clusters/:cluster_id/topics/:topic_name', {
-      config: { produces: V3_PRODUCES },
+      config: { produces: V3_PRODUCES, errorMappings: v3MetadataErrorMappings },
       schema: {
         operationId: 'getKafkaTopic',
         tags: ['v3'],
@@ -87,7 +90,7 @@ export const v3TopicsPlugin: ApiPlugin = {
     })
 
     app.patch<{ Params: TopicP, Body: { partitions_count: number } }>('/v3/clusters/:cluster_id/topics/:topic_name', {
-      config: { produces: V3_PRODUCES },
+      config: { produces: V3_PRODUCES, errorMappings: v3MetadataErrorMappings },
       schema: {
         operationId: 'updatePartitionCountKafkaTopic',
         tags: ['v3'],
@@ -102,7 +105,7 @@ export const v3TopicsPlugin: ApiPlugin = {
     })
 
     app.delete<{ Params: TopicP }>('/v3/clusters/:cluster_id/topics/:topic_name', {
-      config: { produces: V3_PRODUCES },
+      config: { produces: V3_PRODUCES, errorMappings: v3MetadataErrorMappings },
       schema: { operationId: 'deleteKafkaTopic', tags: ['v3'], params: topicParams, response: { 204: { type: 'null', description: 'Deleted' }, ...errorResponses } },
     }, async (request, reply) => {
       v3Context(deps, request, request.params.cluster_id)
