@@ -168,6 +168,12 @@ async function openGateway ({ config, clock, readiness }: GatewayBuild, options:
       damagePolicy: config['log.damage.policy'],
       maxOpenSegmentFiles: config['log.max.open.segments'],
       offsetsTopicPartitions: config['offsets.topic.num.partitions'],
+      groups: {
+        offsetsRetentionMs: config['offsets.retention.minutes'] * 60_000,
+        offsetsRetentionCheckIntervalMs: config['offsets.retention.check.interval.ms'],
+        minSessionTimeoutMs: config['group.min.session.timeout.ms'],
+        maxSessionTimeoutMs: config['group.max.session.timeout.ms'],
+      },
       autoCreateTopics: config['auto.create.topics.enable'],
       defaultPartitions: config['num.partitions'],
       maxPartitions: config['partitions.max'],

@@ -208,6 +208,22 @@ export const settingDefinitions = {
     type: 'int', default: 50, min: 1, max: 1000, group: 'consumer',
     doc: 'Partitions of the internal compacted topic __consumer_offsets holding committed offsets (Kafka\'s default 50). Only used when the topic is first created.',
   },
+  'offsets.retention.minutes': {
+    type: 'int', default: 10080, min: 1, max: MAX_INT, group: 'consumer',
+    doc: 'How long a consumer group without members keeps its committed offsets, counted from when it became empty and from its last commit (Kafka\'s default 10080, 7 days); offsets committed outside any group generation expire this long after their commit. A group left without offsets disappears from listings and metrics.',
+  },
+  'offsets.retention.check.interval.ms': {
+    type: 'int', default: 600000, min: 1, max: MAX_INT, group: 'consumer',
+    doc: 'How often expired committed offsets are looked for (Kafka\'s default 600000).',
+  },
+  'group.min.session.timeout.ms': {
+    type: 'int', default: 6000, min: 1, max: MAX_INT, group: 'consumer',
+    doc: 'Smallest session timeout a Kafka client may ask for in JoinGroup; smaller gets INVALID_SESSION_TIMEOUT (Kafka\'s default 6000).',
+  },
+  'group.max.session.timeout.ms': {
+    type: 'int', default: 1800000, min: 1, max: MAX_INT, group: 'consumer',
+    doc: 'Largest session timeout a Kafka client may ask for in JoinGroup (Kafka\'s default 1800000).',
+  },
   'consumer.instances.max': {
     type: 'int', default: 1000, min: 1, max: 1000000, group: 'consumer',
     doc: 'Most v2 consumer instances on this server; creating one more gets 429 until some are deleted or expire.',

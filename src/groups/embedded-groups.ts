@@ -6,6 +6,7 @@ import { GroupCoordinator } from './coordinator.js'
 import { EmbeddedConsumer } from './embedded-consumer.js'
 import { OffsetStore } from './offset-store.js'
 import { ReadCoalescer } from './read-coalescer.js'
+import type { ClassicGroupProtocol } from '../backend/group-consumer.js'
 import type { ConsumerOptions, GroupDescription } from './types.js'
 
 export interface EmbeddedGroupsOptions {
@@ -16,6 +17,13 @@ export interface EmbeddedGroupsOptions {
   logger?: StorageLogger | undefined
   /** `offsets.topic.num.partitions` (used when the offsets topic is first created). */
   offsetsTopicPartitions?: number
+  /** `group.min.session.timeout.ms` / `group.max.session.timeout.ms` (Kafka: 6000 / 1800000). */
+  minSessionTimeoutMs?: number
+  maxSessionTimeoutMs?: number
+  /** `offsets.retention.minutes` in ms: how long empty groups keep their committed offsets (Kafka: 7 days). */
+  offsetsRetentionMs?: number
+  /** `offsets.retention.check.interval.ms` (Kafka: 600000); 0 turns the periodic check off. */
+  offsetsRetentionCheckIntervalMs?: number
 }
 
 export interface EmbeddedGroupOffset {
@@ -29,13 +37,30 @@ export interface EmbeddedGroupOffset {
 
 export class EmbeddedGroups {
   private readonly reads = new ReadCoalescer()
+  private expiryTimer: NodeJS.Timeout | null = null
+  private expiring: Promise<void> | null = null
+  /** Kafka clients' side of the same groups (the wire protocol's group handlers call this). */
+  readonly classic: ClassicGroupProtocol
 
   private constructor (
     readonly coordinator: GroupCoordinator,
     private readonly store: StoragePort,
     private readonly clock: Clock,
     private readonly logger: StorageLogger | undefined,
-  ) {}
+  ) {
+    const c = coordinator
+    this.classic = {
+      joinGroup: request => c.joinGroup(request),
+      syncGroup: request => c.syncGroup(request),
+      heartbeat: request => c.heartbeat(request),
+      leaveGroup: (groupId, members) => c.leaveGroup(groupId, members),
+      commitOffsets: request => c.commitOffsets(request),
+      committedOffsets: groupId => c.offsets.groupOffsets(groupId).map(o => ({ topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata })),
+      describeGroup: groupId => c.describeClassic(groupId),
+      listGroups: () => c.listClassic(),
+      deleteGroup: groupId => c.deleteGroup(groupId),
+    }
+  }
 
   /** Creates `__consumer_offsets` when missing and replays it. */
   static async open (options: EmbeddedGroupsOptions): Promise<EmbeddedGroups> {
@@ -45,8 +70,29 @@ export class EmbeddedGroups {
       partitions: options.offsetsTopicPartitions,
       topicExists: topic => options.store.hasTopic(topic),
     })
-    const coordinator = new GroupCoordinator({ store: options.store, offsets, clock: options.clock, logger: options.logger })
-    return new EmbeddedGroups(coordinator, options.store, options.clock, options.logger)
+    const coordinator = new GroupCoordinator({
+      store: options.store,
+      offsets,
+      clock: options.clock,
+      logger: options.logger,
+      minSessionTimeoutMs: options.minSessionTimeoutMs,
+      maxSessionTimeoutMs: options.maxSessionTimeoutMs,
+      offsetsRetentionMs: options.offsetsRetentionMs,
+    })
+    const groups = new EmbeddedGroups(coordinator, options.store, options.clock, options.logger)
+    const interval = options.offsetsRetentionCheckIntervalMs ?? 600_000
+    if (interval > 0) {
+      groups.expiryTimer = setInterval(() => { void groups.expireOffsets() }, interval)
+      groups.expiryTimer.unref()
+    }
+    return groups
+  }
+
+  /** One retention check (also run every `offsets.retention.check.interval.ms`); never two at once. */
+  async expireOffsets (): Promise<void> {
+    if (this.expiring !== null) return await this.expiring
+    this.expiring = this.coordinator.expireOffsets().finally(() => { this.expiring = null })
+    await this.expiring
   }
 
   createConsumer (options: ConsumerOptions): EmbeddedConsumer {
@@ -81,6 +127,9 @@ export class EmbeddedGroups {
   }
 
   async close (): Promise<void> {
+    if (this.expiryTimer !== null) clearInterval(this.expiryTimer)
+    this.expiryTimer = null
+    await this.expiring
     await this.coordinator.close()
     this.coordinator.offsets.close()
   }

@@ -181,6 +181,27 @@ export class OffsetStore {
     }
   }
 
+  /** Durably drops some committed offsets of a group (retention expiry): one tombstone each. */
+  async deleteOffsets (group: string, partitions: ReadonlyArray<{ topic: string, partition: number }>): Promise<void> {
+    if (this.closed) throw new KrestError('CLOSED', 'offset store is closed')
+    if (partitions.length === 0) return
+    const records = partitions.map(tp => ({ key: encodeOffsetKey({ group, topic: tp.topic, partition: tp.partition }), value: null }))
+    await this.topic.append(offsetsPartitionFor(group, this.partitions), records)
+    for (const tp of partitions) this.remove(group, tp.topic, tp.partition)
+  }
+
+  /** Deletes a group durably: tombstones for its committed offsets and its metadata record (Kafka's DeleteGroups). */
+  async deleteGroup (group: string): Promise<void> {
+    if (this.closed) throw new KrestError('CLOSED', 'offset store is closed')
+    const m = this.byGroup.get(group)
+    const records: Array<{ key: Buffer, value: null }> = []
+    for (const e of m?.values() ?? []) records.push({ key: encodeOffsetKey({ group, topic: e.topic, partition: e.partition }), value: null })
+    if (this.metadata.has(group)) records.push({ key: encodeGroupMetadataKey(group), value: null })
+    if (records.length > 0) await this.topic.append(offsetsPartitionFor(group, this.partitions), records)
+    this.byGroup.delete(group)
+    this.metadata.delete(group)
+  }
+
   committed (group: string, topic: string, partition: number): CommittedOffset | undefined {
     const e = this.byGroup.get(group)?.get(tpKey(topic, partition))
     return e === undefined ? undefined : strip(e)

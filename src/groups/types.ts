@@ -86,3 +86,141 @@ export interface GroupDescription {
   generation: number
   members: GroupMemberDescription[]
 }
+
+// ---- Kafka's classic group protocol (JoinGroup / SyncGroup / Heartbeat / LeaveGroup / offsets) --------------
+
+/** Kafka protocol error names the group coordinator answers with (the handlers map them to error codes). */
+export type GroupErrorName =
+  | 'COORDINATOR_NOT_AVAILABLE'
+  | 'ILLEGAL_GENERATION'
+  | 'INCONSISTENT_GROUP_PROTOCOL'
+  | 'INVALID_GROUP_ID'
+  | 'UNKNOWN_MEMBER_ID'
+  | 'INVALID_SESSION_TIMEOUT'
+  | 'REBALANCE_IN_PROGRESS'
+  | 'MEMBER_ID_REQUIRED'
+  | 'FENCED_INSTANCE_ID'
+  | 'NON_EMPTY_GROUP'
+  | 'GROUP_ID_NOT_FOUND'
+  | 'UNKNOWN_TOPIC_OR_PARTITION'
+  | 'OFFSET_METADATA_TOO_LARGE'
+  | 'INVALID_COMMIT_OFFSET_SIZE'
+  | 'UNKNOWN_SERVER_ERROR'
+
+export interface GroupProtocolOffer {
+  name: string
+  metadata: Buffer
+}
+
+export interface ClassicJoinRequest {
+  groupId: string
+  /** '' for a member joining for the first time. */
+  memberId: string
+  groupInstanceId: string | null
+  clientId: string
+  clientHost: string
+  sessionTimeoutMs: number
+  /** JoinGroup v0 has none: the session timeout is used. */
+  rebalanceTimeoutMs: number
+  protocolType: string
+  /** In the member's order of preference. */
+  protocols: GroupProtocolOffer[]
+  /** JoinGroup v4+: a new member first gets MEMBER_ID_REQUIRED with its id and must join again with it. */
+  requireKnownMemberId: boolean
+}
+
+export interface ClassicJoinMember {
+  memberId: string
+  groupInstanceId: string | null
+  metadata: Buffer
+}
+
+export interface ClassicJoinResult {
+  error: GroupErrorName | null
+  generationId: number
+  protocolType: string | null
+  protocolName: string | null
+  leader: string
+  memberId: string
+  /** Every member with its metadata for the chosen protocol, for the leader only ([] for the others). */
+  members: ClassicJoinMember[]
+}
+
+export interface ClassicSyncRequest {
+  groupId: string
+  memberId: string
+  generationId: number
+  groupInstanceId: string | null
+  /** SyncGroup v5+: checked against the group's when given. */
+  protocolType: string | null
+  protocolName: string | null
+  /** The leader's assignment (empty from followers). */
+  assignments: Array<{ memberId: string, assignment: Buffer }>
+}
+
+export interface ClassicSyncResult {
+  error: GroupErrorName | null
+  protocolType: string | null
+  protocolName: string | null
+  assignment: Buffer
+}
+
+export interface ClassicHeartbeatRequest {
+  groupId: string
+  memberId: string
+  generationId: number
+  groupInstanceId: string | null
+}
+
+export interface LeavingMember {
+  memberId: string
+  groupInstanceId: string | null
+}
+
+export interface LeaveResult {
+  /** Set when the whole request failed. */
+  error: GroupErrorName | null
+  members: Array<LeavingMember & { error: GroupErrorName | null }>
+}
+
+export interface ClassicOffsetCommitRequest {
+  groupId: string
+  /** -1 with an empty member id: a commit from a consumer outside any group generation (manual assignment). */
+  generationId: number
+  memberId: string
+  groupInstanceId: string | null
+  offsets: Array<{ topic: string, partition: number, offset: number, metadata: string | null }>
+}
+
+export interface OffsetCommitResult {
+  /** Set when every partition failed for the same group-level reason. */
+  error: GroupErrorName | null
+  partitions: Array<{ topic: string, partition: number, error: GroupErrorName | null }>
+}
+
+/** Kafka's names for group states (DescribeGroups, ListGroups). */
+export type ClassicGroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead'
+
+export interface ClassicGroupMember {
+  memberId: string
+  groupInstanceId: string | null
+  clientId: string
+  clientHost: string
+  /** Its metadata for the group's protocol. */
+  metadata: Buffer
+  assignment: Buffer
+}
+
+export interface ClassicGroupDescription {
+  groupId: string
+  state: ClassicGroupState
+  protocolType: string
+  protocol: string
+  members: ClassicGroupMember[]
+}
+
+export interface ClassicGroupListing {
+  groupId: string
+  protocolType: string
+  state: ClassicGroupState
+}

@@ -49,6 +49,8 @@ export interface RequestContext {
   readonly clientId: string | null
   /** Identifies the connection in logs. */
   readonly connectionId: number
+  /** The client's address as Kafka reports it in group descriptions (`/127.0.0.1`). */
+  readonly clientHost: string
   /** The advertised version range of every registered API (what ApiVersions lists). */
   readonly supported: readonly SupportedApi[]
   /**

@@ -181,6 +181,7 @@ export class KafkaConnection {
       correlationId,
       clientId,
       connectionId: this.id,
+      clientHost: `/${this.socket.remoteAddress ?? ''}`,
       supported: registry.supported,
       dispatched: dispatchedSignal,
       closeConnection: reason => { slot.closeAfter = reason },

@@ -36,6 +36,7 @@ function meteredConsumer (consumer: GroupConsumer, probe: ConsumerProbe): GroupC
 
 export function meteredGroupConsumers (inner: GroupConsumers, probe: ConsumerProbe): GroupConsumers {
   return {
+    classic: inner.classic,
     createConsumer: options => meteredConsumer(inner.createConsumer(options), probe),
     listGroups: () => inner.listGroups(),
     describeGroup: groupId => inner.describeGroup(groupId),

@@ -7,6 +7,7 @@ import { LogStore, Partitioner } from '../../storage/index.js'
 import type { DamageReport, LogStoreOptions } from '../../storage/index.js'
 import type { PartitionState, StorageProbe } from '../../storage/types.js'
 import { EmbeddedGroups } from '../../groups/embedded-groups.js'
+import type { EmbeddedGroupsOptions } from '../../groups/embedded-groups.js'
 import type { Clock, InternalTopics, LogConfig, StorageLogger } from '../ports.js'
 import { EmbeddedBackend } from './embedded-backend.js'
 import { storageInternalTopics } from './internal-topics.js'
@@ -26,6 +27,8 @@ export interface EmbeddedEngineOptions {
   damagePolicy?: 'start' | 'refuse'
   /** `offsets.topic.num.partitions` (used when `__consumer_offsets` is first created). */
   offsetsTopicPartitions?: number
+  /** Group coordinator settings: offsets retention and the JoinGroup session timeout bounds. */
+  groups?: Pick<EmbeddedGroupsOptions, 'offsetsRetentionMs' | 'offsetsRetentionCheckIntervalMs' | 'minSessionTimeoutMs' | 'maxSessionTimeoutMs'>
   /** `auto.create.topics.enable` */
   autoCreateTopics: boolean
   /** `num.partitions` */
@@ -78,7 +81,7 @@ export async function openEmbeddedEngine (options: EmbeddedEngineOptions): Promi
   let groups: EmbeddedGroups
   try {
     // replays committed offsets from `__consumer_offsets` before anything is served
-    groups = await EmbeddedGroups.open({ store, internalTopics, clock: options.clock, logger: options.logger, offsetsTopicPartitions: options.offsetsTopicPartitions })
+    groups = await EmbeddedGroups.open({ store, internalTopics, clock: options.clock, logger: options.logger, offsetsTopicPartitions: options.offsetsTopicPartitions, ...options.groups })
   } catch (err) {
     await store.close()
     throw err
