@@ -191,6 +191,8 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
       await registryApp.ready()
       registryServer.activate()
     }
+    // Ready only now that every listener serves its API (before, the API answered 503 while /ready said 200).
+    readiness.mark('listeners')
 
     let closing: Promise<void> | undefined
     const openedApp = app
