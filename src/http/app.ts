@@ -11,6 +11,7 @@ import type { ApiPlugin, AppDeps } from './deps.js'
 import { installContentTypeParsers } from './plugins/content-types.js'
 import { installErrorHandler } from './plugins/error-handler.js'
 import { installNegotiation } from './plugins/negotiation.js'
+import { installBrowserGuard } from './plugins/browser-guard.js'
 import { applyConnectionLimits, connectionLimitsFrom, hardenedServerOptions } from './server-options.js'
 import { installOperations } from './plugins/operations.js'
 import { loadSchemas } from './schemas.js'
@@ -97,6 +98,12 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   installErrorHandler(app, bodyLimit)
   installContentTypeParsers(app)
   installNegotiation(app)
+  installBrowserGuard(app, {
+    bindHost: config.host,
+    advertisedListeners: config['advertised.listeners'],
+    allowedHosts: config['http.allowed.hosts'],
+    allowOrigin: config['access.control.allow.origin'],
+  })
   for (const schema of await loadSchemas()) app.addSchema(schema)
   if (deps.operations !== undefined) await installOperations(app, deps.operations, 'rest')
 

@@ -295,6 +295,8 @@ export const consumersPlugin: ApiPlugin = {
     app.get<{ Params: InstanceP, Querystring: RecordsQuery }>('/consumers/:group/instances/:instance/records', {
       // A HEAD would consume records and throw them away: not offered.
       exposeHeadRoute: false,
+      // Consuming moves the instance's position: refused cross-site like a POST (browser-guard.ts).
+      config: { changesState: true },
       schema: {
         operationId: 'fetchRecords', tags, summary: 'Long poll: returns as soon as fetch.min.bytes are there, else waits up to timeout (capped by consumer.request.timeout.ms)',
         params: instanceParams,
