@@ -13,6 +13,7 @@ import { buildApp } from './http/app.js'
 import { ConsumerInstances } from './proxy/consumer-instances.js'
 import { buildRegistryApp } from './http/registry-app.js'
 import { connectionLimitsFrom } from './http/server-options.js'
+import { HttpLimits } from './http/limits.js'
 import { LogJournal } from './registry/log-journal.js'
 import { SchemaRegistry } from './registry/registry.js'
 import { FormatRegistry } from './serde/registry.js'
@@ -78,15 +79,17 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
   const readiness = new Readiness()
   const metrics = new GatewayMetrics({ version, perPartition: config['metrics.partition.series.enable'], defaultMetrics: options.defaultMetrics })
   const logger = options.logger ?? loggerOptions({ level: config['log.level'], format: config['log.format'], isTty: process.stdout.isTTY })
+  // Connection, body and stream limits over both listeners (max.connections counts them together).
+  const httpLimits = new HttpLimits(config)
   // Listen first, so /healthy, /ready (503 with the reason) and /metrics answer during recovery.
   const bootstraps: BootstrapServer[] = []
   let restBoot: BootstrapServer
   let registryBoot: BootstrapServer | undefined
   try {
-    restBoot = await listenBootstrap({ host: config.host, port: config.port, readiness, metrics })
+    restBoot = await listenBootstrap({ host: config.host, port: config.port, readiness, metrics, connections: httpLimits.connections })
     bootstraps.push(restBoot)
     if (config['schema.registry.port'] >= 0) {
-      registryBoot = await listenBootstrap({ host: config.host, port: config['schema.registry.port'], readiness, metrics })
+      registryBoot = await listenBootstrap({ host: config.host, port: config['schema.registry.port'], readiness, metrics, connections: httpLimits.connections })
       bootstraps.push(registryBoot)
     }
   } catch (err) {
@@ -178,7 +181,7 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
     }
     // The listeners already accept connections: the apps take over their servers (no second listen).
     const restServer = restBoot
-    app = await buildApp({ config, backend, formats, registry, consumers, logger, operations, serverFactory: handler => restServer.handOver(handler) })
+    app = await buildApp({ config, backend, formats, registry, consumers, logger, operations, limits: httpLimits, serverFactory: handler => restServer.handOver(handler) })
     await app.ready()
     restBoot.activate()
     log = app.log.child({ module: 'storage' })

@@ -12,6 +12,8 @@ import { installContentTypeParsers } from './plugins/content-types.js'
 import { installErrorHandler } from './plugins/error-handler.js'
 import { installNegotiation } from './plugins/negotiation.js'
 import { installBrowserGuard } from './plugins/browser-guard.js'
+import { installBodyLimits } from './plugins/body-limits.js'
+import { HttpLimits } from './limits.js'
 import { applyConnectionLimits, connectionLimitsFrom, hardenedServerOptions } from './server-options.js'
 import { installOperations } from './plugins/operations.js'
 import { loadSchemas } from './schemas.js'
@@ -74,8 +76,17 @@ function strictBodyValidators (): BuildValidator {
   }
 }
 
-export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
-  const { config } = deps
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The gateway's connection, body and stream accounting (limits.ts). */
+    httpLimits: HttpLimits
+  }
+}
+
+export async function buildApp (appDeps: AppDeps): Promise<FastifyInstance> {
+  const { config } = appDeps
+  const deps: AppDeps = { ...appDeps, limits: appDeps.limits ?? new HttpLimits(config) }
+  const limits = deps.limits as HttpLimits
   const bodyLimit = config['request.body.max.bytes']
   const app = Fastify({
     logger: deps.logger ?? { level: config['log.level'] },
@@ -95,9 +106,13 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.serverFactory === undefined ? {} : { serverFactory: deps.serverFactory }),
   })
   applyConnectionLimits(app.server, connectionLimitsFrom(config))
+  // A gateway counts connections on its listeners (shared with the registry's); an app on its own server counts here.
+  if (appDeps.limits === undefined) limits.connections.watch(app.server)
+  app.decorate('httpLimits', limits)
   installErrorHandler(app, bodyLimit)
   installContentTypeParsers(app)
   installNegotiation(app)
+  installBodyLimits(app, { limits, minBytesPerSecond: config['request.body.min.bytes.per.second'], windowMs: config['request.body.min.rate.window.ms'] })
   installBrowserGuard(app, {
     bindHost: config.host,
     advertisedListeners: config['advertised.listeners'],
