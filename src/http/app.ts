@@ -26,6 +26,7 @@ import { v3TopicsPlugin } from './routes/v3/topics.js'
 import { v3TopicConfigsPlugin } from './routes/v3/topic-configs.js'
 import { v3PartitionsPlugin } from './routes/v3/partitions.js'
 import { v3BrokersPlugin } from './routes/v3/brokers.js'
+import { v3ClusterAdminPlugin } from './routes/v3/cluster-admin.js'
 import { registryApiPlugin } from './routes/registry.js'
 import { consumersPlugin } from './routes/consumers.js'
 import { v3ConsumerGroupsPlugin } from './routes/v3-consumer-groups.js'
@@ -47,6 +48,7 @@ export const apiPlugins: readonly ApiPlugin[] = [
   v3TopicConfigsPlugin,
   v3PartitionsPlugin,
   v3BrokersPlugin,
+  v3ClusterAdminPlugin, // broker configs, replicas per broker, reassignments, all topics' configs, ACLs (issue 16.2)
   consumersPlugin, // v2 consumer instances (issue 4): mounted only when deps.consumers is set
   v3ConsumerGroupsPlugin, // v3 read-only consumer-group views (issue 4)
   v3RecordsPlugin, // v3 produce: single, streaming and batch (issue 8)
