@@ -3,7 +3,7 @@
  * many on port 0. API plugins are registered in one place: `apiPlugins` below.
  */
 import Fastify, { LogController } from 'fastify'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { AjvCompiler } from '@fastify/ajv-compiler'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -17,6 +17,7 @@ import { HttpLimits } from './limits.js'
 import { applyConnectionLimits, connectionLimitsFrom, hardenedServerOptions } from './server-options.js'
 import { installOperations } from './plugins/operations.js'
 import { loadSchemas } from './schemas.js'
+import { baseUrl } from './urls.js'
 import { v2RootPlugin } from './routes/v2/root.js'
 import { v2TopicsPlugin } from './routes/v2/topics.js'
 import { v2ProducePlugin } from './routes/v2/produce.js'
@@ -122,7 +123,6 @@ export async function buildApp (appDeps: AppDeps): Promise<FastifyInstance> {
     allowOrigin: config['access.control.allow.origin'],
   })
   for (const schema of await loadSchemas()) app.addSchema(schema)
-  if (deps.operations !== undefined) await installOperations(app, deps.operations, 'rest')
 
   await app.register(swagger, {
     openapi: {
@@ -135,8 +135,14 @@ export async function buildApp (appDeps: AppDeps): Promise<FastifyInstance> {
       buildLocalReference: (json, _baseUri, _fragment, i) => typeof json.$id === 'string' ? json.$id : `def-${i}`,
     },
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  // "Try it out" must call this server as the browser reached it: `servers` is the first of advertised.listeners,
+  // else the request's scheme and (validated, browser-guard.ts) Host — not a fixed localhost:8082 (issue 16.8).
+  const withServers = (document: Record<string, unknown>, request: FastifyRequest): Record<string, unknown> =>
+    ({ ...document, servers: [{ url: baseUrl(request, config['advertised.listeners']) }] })
+  await app.register(swaggerUi, { routePrefix: '/docs', transformSpecification: (document, request) => withServers(document as Record<string, unknown>, request) })
+  app.get('/openapi.json', { schema: { hide: true } }, async request => withServers(app.swagger() as unknown as Record<string, unknown>, request))
+  // After swagger, so /healthy, /ready and /metrics are in the document (issue 16.8).
+  if (deps.operations !== undefined) await installOperations(app, deps.operations, 'rest')
 
   for (const plugin of apiPlugins) {
     await app.register(async instance => { await plugin.register(instance, deps) }, { name: plugin.name } as Record<string, unknown>)
