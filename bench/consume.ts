@@ -57,8 +57,8 @@ async function server (): Promise<void> {
     'consumer.request.timeout.ms': 30_000,
   }
   const gateway = await startGateway(resolveConfig({ env: process.env, overrides: overrides as never }))
-  await gateway.store.createTopic('bench', { partitions: 1 })
-  await gateway.store.createTopic('wake', { partitions: 1 })
+  await gateway.backend.admin.createTopic('bench', { partitions: 1 })
+  await gateway.backend.admin.createTopic('wake', { partitions: 1 })
   for (let i = 0; i < total; i += 1000) {
     const n = Math.min(1000, total - i)
     const records = Array.from({ length: n }, (_, j) => ({ key: Buffer.from(JSON.stringify(key(i + j))), value: Buffer.from(JSON.stringify(jsonValue(i + j))) }))

@@ -41,7 +41,7 @@ async function server (): Promise<void> {
   const overrides: Record<string, unknown> = { host: '127.0.0.1', port: 0, 'schema.registry.port': -1, 'data.dir': dataDir, 'log.level': 'warn' }
   const config = resolveConfig({ env: process.env, overrides: overrides as never })
   const gateway = await startGateway(config)
-  await gateway.store.createTopic('bench', { partitions: 1 })
+  await gateway.backend.admin.createTopic('bench', { partitions: 1 })
   answerDriver(async () => {
     await gateway.close()
     await rm(dataDir, { recursive: true, force: true })

@@ -5,7 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { generateOpenApiDocument } from '../src/http/openapi-document.js'
+import { generateOpenApiDocument } from '../src/openapi-document.js'
 
 export const openApiPath = join(dirname(fileURLToPath(import.meta.url)), '..', 'openapi', 'openapi.json')
 

@@ -1,14 +1,20 @@
 /**
- * The composition root: builds storage, backend, formats and the HTTP app from the config, and owns the
- * open/close order (open bottom-up, close top-down). Nothing else reads config or starts servers.
+ * The composition root: builds storage, backend, formats and the HTTP apps from the config, and owns the
+ * open/close order (open bottom-up, close top-down). Nothing else reads config or opens storage; `cli/main.ts`
+ * only calls `buildGateway(config).open()` and turns signals into `close()`.
+ *
+ * Build and listen are separate steps: `buildGateway` creates the process-wide objects (clock, readiness,
+ * metrics, logger) and opens nothing; `open()` binds the listeners first (so /healthy, /ready and /metrics answer
+ * during recovery), opens the embedded engine, replays the registry, builds the apps and hands the listening
+ * servers over to them.
  */
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import type { AddressInfo } from 'node:net'
-import { EmbeddedBackend } from './backend/embedded.js'
-import type { Backend } from './backend/types.js'
+import { openEmbeddedEngine } from './backend/embedded/engine.js'
+import type { EmbeddedEngine, EmbeddedLogState } from './backend/embedded/engine.js'
+import type { Backend, Clock } from './backend/index.js'
 import { logDefaultsFromConfig } from './config/log-defaults.js'
 import type { KrestConfig } from './config/settings.js'
-import { EmbeddedGroups } from './groups/embedded-groups.js'
 import { buildApp } from './http/app.js'
 import { ConsumerInstances } from './proxy/consumer-instances.js'
 import { buildRegistryApp } from './http/registry-app.js'
@@ -19,8 +25,7 @@ import { SchemaRegistry } from './registry/registry.js'
 import { FormatRegistry } from './serde/registry.js'
 import { avroFormat } from './serde/avro.js'
 import { jsonSchemaFormat } from './serde/jsonschema.js'
-import { LogStore, Partitioner } from './storage/index.js'
-import type { LogStoreOptions } from './storage/index.js'
+import type { LogStore, LogStoreOptions } from './storage/index.js'
 import type { StorageLogger, StorageProbe } from './storage/types.js'
 import { listenBootstrap } from './http/plugins/health-bootstrap.js'
 import type { BootstrapServer } from './http/plugins/health-bootstrap.js'
@@ -31,6 +36,9 @@ import { meteredGroupConsumers } from './telemetry/metered-consumers.js'
 import { Readiness } from './telemetry/readiness.js'
 import { readVersion } from './telemetry/version.js'
 
+/** The one wall clock of the process; everything that reads time is given this (tests may pass their own). */
+export const systemClock: Clock = { now: () => Date.now() }
+
 export interface GatewayOptions {
   /** Fastify logger option or instance; defaults to pino at `log.level` in `log.format` (telemetry/logger.ts). */
   logger?: FastifyServerOptions['logger']
@@ -40,13 +48,18 @@ export interface GatewayOptions {
   openStore?: (options: LogStoreOptions) => Promise<LogStore>
   /** prom-client's process/Node.js metrics (default true). */
   defaultMetrics?: boolean
+  /** The clock every module reads (default: the system clock). */
+  clock?: Clock
 }
 
 export interface Gateway {
   readonly config: KrestConfig
   readonly app: FastifyInstance
-  readonly store: LogStore
+  /** The registry's own listener app, or undefined when `schema.registry.port` is -1. */
+  readonly registryApp: FastifyInstance | undefined
   readonly backend: Backend
+  /** The storage engine's state, for start-up logging and telemetry (reads go through `backend`). */
+  readonly logs: EmbeddedLogState
   readonly formats: FormatRegistry
   /** The schema registry (state in the internal topic `_schemas`). */
   readonly registry: SchemaRegistry
@@ -65,8 +78,39 @@ export interface Gateway {
   close(): Promise<void>
 }
 
-/** Opens everything and starts listening on `host`:`port` (port 0 picks a free one). */
+/** A gateway built but not yet listening: `open()` listens, opens storage and serves. */
+export interface GatewayBuild {
+  readonly config: KrestConfig
+  readonly clock: Clock
+  readonly readiness: Readiness
+  /** Listens on `host`:`port` (port 0 picks a free one), opens everything and serves. Call once. */
+  open(): Promise<Gateway>
+}
+
+/** Builds the gateway's process-wide parts from the config; nothing is opened or bound until `open()`. */
+export function buildGateway (config: KrestConfig, options: GatewayOptions = {}): GatewayBuild {
+  const clock = options.clock ?? systemClock
+  const readiness = new Readiness()
+  let opened = false
+  const build: GatewayBuild = {
+    config,
+    clock,
+    readiness,
+    async open () {
+      if (opened) throw new Error('buildGateway(…).open() called twice')
+      opened = true
+      return await openGateway(build, options)
+    },
+  }
+  return build
+}
+
+/** Builds and opens in one step: `buildGateway(config, options).open()`. */
 export async function startGateway (config: KrestConfig, options: GatewayOptions = {}): Promise<Gateway> {
+  return await buildGateway(config, options).open()
+}
+
+async function openGateway ({ config, clock, readiness }: GatewayBuild, options: GatewayOptions): Promise<Gateway> {
   // The storage engine opens before the app exists; its log lines are kept and go to the app's logger once there is one.
   let log: FastifyInstance['log'] | undefined
   const early: Array<{ level: 'info' | 'warn' | 'error', obj: object, msg: string | undefined }> = []
@@ -76,7 +120,6 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
     error: (obj, msg) => { if (log === undefined) early.push({ level: 'error', obj, msg }); else log.error(obj, msg) },
   }
   const version = await readVersion()
-  const readiness = new Readiness()
   const metrics = new GatewayMetrics({ version, perPartition: config['metrics.partition.series.enable'], defaultMetrics: options.defaultMetrics })
   const logger = options.logger ?? loggerOptions({ level: config['log.level'], format: config['log.format'], isTty: process.stdout.isTTY })
   // Connection, body and stream limits over both listeners (max.connections counts them together).
@@ -104,47 +147,37 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
       metrics.storageProbe.recovered?.(topic, partition, truncatedBytes)
     },
   }
-  const logDefaults = logDefaultsFromConfig(config)
-  let store: LogStore
+  const address: AddressInfo = restBoot.address
+  let engine: EmbeddedEngine
   try {
-    store = await (options.openStore ?? (o => LogStore.open(o)))({
+    engine = await openEmbeddedEngine({
       dataDir: config['data.dir'],
-      defaults: logDefaults,
+      logDefaults: logDefaultsFromConfig(config),
+      clock,
       logger: storageLogger,
       probe,
       retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
+      offsetsTopicPartitions: config['offsets.topic.num.partitions'],
+      autoCreateTopics: config['auto.create.topics.enable'],
+      defaultPartitions: config['num.partitions'],
+      maxPartitions: config['partitions.max'],
+      defaultReplicationFactor: config['default.replication.factor'],
+      endpoint: () => ({ host: address.address, port: address.port }),
+      ...(options.openStore === undefined ? {} : { openStore: options.openStore }),
+      onOpened: {
+        storage: logs => { readiness.mark('storage'); metrics.attach({ logs }) },
+        groups: groups => { readiness.mark('consumer-offsets'); metrics.attach({ groups }) },
+      },
     })
   } catch (err) {
     for (const b of bootstraps) await b.close()
     throw err
   }
-  readiness.mark('storage')
-  metrics.attach({ logs: store })
-  const address: AddressInfo = restBoot.address
-  let backend: EmbeddedBackend | undefined
-  let groups: EmbeddedGroups | undefined
+  const backend = engine.backend
   let consumers: ConsumerInstances | undefined
   let app: FastifyInstance | undefined
   let registryApp: FastifyInstance | undefined
   try {
-    // consumer groups: replays committed offsets from `__consumer_offsets` before anything is served
-    const clock = { now: () => Date.now() }
-    groups = await EmbeddedGroups.open({ store, clock, logger: storageLogger, offsetsTopicPartitions: config['offsets.topic.num.partitions'] })
-    readiness.mark('consumer-offsets')
-    metrics.attach({ groups })
-    const openedGroups = groups
-    backend = new EmbeddedBackend({
-      groups,
-      onTopicsChanged: () => openedGroups.topicsChanged(),
-      store,
-      partitioner: new Partitioner(),
-      autoCreateTopics: config['auto.create.topics.enable'],
-      defaultPartitions: config['num.partitions'],
-      maxPartitions: config['partitions.max'],
-      defaultReplicationFactor: config['default.replication.factor'],
-      logDefaults,
-      endpoint: () => ({ host: address.address, port: address.port }),
-    })
     const formats = FormatRegistry.withBuiltins()
     consumers = new ConsumerInstances({
       groups: meteredGroupConsumers(backend.groups, metrics.consumerProbe),
@@ -164,8 +197,9 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
     metrics.attach({ consumers })
     // schema registry: replays `_schemas` before anything is served, so ids are stable across restarts
     const registry = await SchemaRegistry.open({
-      journal: await LogJournal.open(store),
+      journal: await LogJournal.open(engine.internalTopics),
       defaultCompatibility: config['schema.compatibility.level'],
+      maxSchemaBytes: config['schema.max.bytes'],
     })
     formats.register(avroFormat(registry)).register(jsonSchemaFormat(registry))
     readiness.mark('schema-registry')
@@ -200,13 +234,13 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
     let closing: Promise<void> | undefined
     const openedApp = app
     const openedRegistryApp = registryApp
-    const openedBackend = backend
     const openedConsumers = consumers
     return {
       config,
       app,
-      store,
+      registryApp,
       backend,
+      logs: engine.logs,
       formats,
       registry,
       registryUrl,
@@ -227,12 +261,7 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
             await Promise.all([openedApp.close(), openedRegistryApp?.close()])
             await drained
           } finally {
-            try {
-              await openedBackend.close()
-              await openedGroups.close()
-            } finally {
-              await store.close()
-            }
+            await engine.close()
           }
         })()
         return closing
@@ -243,9 +272,7 @@ export async function startGateway (config: KrestConfig, options: GatewayOptions
     await registryApp?.close().catch(() => undefined)
     await app?.close().catch(() => undefined)
     await consumers?.close().catch(() => undefined)
-    await backend?.close().catch(() => undefined)
-    await groups?.close().catch(() => undefined)
-    await store.close()
+    await engine.close()
     throw err
   }
 }

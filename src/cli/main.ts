@@ -5,7 +5,7 @@
  */
 import { describeSettings, loadConfig } from '../config/load.js'
 import { redactedConfig } from '../config/redact.js'
-import { startGateway } from '../gateway.js'
+import { buildGateway } from '../gateway.js'
 import { isKrestError } from '../util/errors.js'
 import { CLIENT_USAGE, isClientCommand, runClientCommand } from './commands/index.js'
 import { configCommand } from './commands/config.js'
@@ -24,10 +24,10 @@ async function serve (args: string[]): Promise<number> {
     process.stdout.write(USAGE + describeSettings() + '\n')
     return 0
   }
-  const gateway = await startGateway(config)
+  const gateway = await buildGateway(config).open()
   const log = gateway.app.log
   for (const message of warnings) log.warn(message)
-  const partitions = gateway.store.partitionStates()
+  const partitions = gateway.logs.partitionStates()
   log.info({
     version: gateway.version,
     url: gateway.url,
@@ -37,7 +37,7 @@ async function serve (args: string[]): Promise<number> {
     dataDir: config['data.dir'],
     clusterId: gateway.backend.metadata.clusterId,
     recovered: {
-      cleanShutdown: gateway.store.recoveredFromCleanShutdown,
+      cleanShutdown: gateway.logs.recoveredFromCleanShutdown,
       topics: new Set(partitions.map(p => p.topic)).size,
       partitions: partitions.length,
       records: partitions.reduce((n, p) => n + p.highWatermark - p.logStartOffset, 0),

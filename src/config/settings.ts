@@ -258,6 +258,10 @@ export const settingDefinitions = {
     type: 'enum', default: 'BACKWARD', values: ['NONE', 'BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE'], group: 'registry', envAliases: ['SCHEMA_REGISTRY_SCHEMA_COMPATIBILITY_LEVEL'],
     doc: 'Compatibility level of subjects without their own level, until PUT /config changes it.',
   },
+  'schema.max.bytes': {
+    type: 'int', default: 1_000_000, min: 1024, max: 64 * 1024 * 1024, group: 'registry',
+    doc: 'Largest schema the registry accepts, in bytes as stored (the schema text JSON-escaped, with its references); a larger one gets 422/42209. Keep it below the _schemas topic\'s max.message.bytes.',
+  },
   // ---- operations (issue 6) ---------------------------------------------------------------------------------
   'log.format': {
     type: 'enum', default: 'auto', values: ['auto', 'json', 'pretty'], group: 'operations',

@@ -4,19 +4,19 @@
  * when fewer than `minBytes` are available, waits on the owned partitions' `waitFor` (event-driven, no
  * polling loop) until data arrives, the assignment changes, the caller aborts, or the timeout passes.
  */
-import type { Clock, StorageLogger } from '../storage/types.js'
+import type { Clock, StorageLogger } from '../backend/ports.js'
 import { isKrestError, KrestError } from '../util/errors.js'
 import type { TopicPartition } from './assignors.js'
 import type { GroupCoordinator } from './coordinator.js'
 import type { ReadCoalescer } from './read-coalescer.js'
-import type { PartitionLogView, TopicStoreView } from './store-view.js'
+import type { PartitionPort, StoragePort } from '../backend/ports.js'
 import type {
   CommittedOffsetInfo, ConsumedRecord, ConsumerOptions, OffsetAndMetadata, OffsetResetPolicy, PollOptions,
   SubscriptionSpec, TimestampSeek,
 } from './types.js'
 
 export interface EmbeddedConsumerDeps {
-  store: TopicStoreView
+  store: StoragePort
   coordinator: GroupCoordinator
   clock: Clock
   /** Shares identical concurrent reads among consumers (fan-out wake-ups); each consumer reads alone without it. */
@@ -260,7 +260,7 @@ export class EmbeddedConsumer {
     return this.positionOf(k, tp)
   }
 
-  private log (tp: TopicPartition): PartitionLogView {
+  private log (tp: TopicPartition): PartitionPort {
     return this.deps.store.partition(tp.topic, tp.partition)
   }
 
@@ -280,7 +280,7 @@ export class EmbeddedConsumer {
     return pos
   }
 
-  private resetOffset (tp: TopicPartition, log: PartitionLogView): number {
+  private resetOffset (tp: TopicPartition, log: PartitionPort): number {
     switch (this.autoOffsetReset) {
       case 'earliest': return log.logStartOffset
       case 'latest': return log.highWatermark
@@ -314,7 +314,7 @@ export class EmbeddedConsumer {
       for (let i = 0; i < n && !full; i++) {
         const [k, tp] = owned[(first + i) % n]!
         if (!this.owned.has(k)) continue
-        let log: PartitionLogView
+        let log: PartitionPort
         let pos: number
         try {
           log = this.log(tp)
@@ -372,7 +372,7 @@ export class EmbeddedConsumer {
     return this.deliver(out, started, local)
   }
 
-  private outOfRange (k: string, tp: TopicPartition, log: PartitionLogView): number {
+  private outOfRange (k: string, tp: TopicPartition, log: PartitionPort): number {
     const pos = this.resetOffset(tp, log)
     this.positions.set(k, pos)
     return pos
@@ -401,7 +401,7 @@ export class EmbeddedConsumer {
     signal?.addEventListener('abort', onAbort, { once: true })
     const waits: Promise<unknown>[] = []
     for (const [k, tp] of this.owned) {
-      let log: PartitionLogView
+      let log: PartitionPort
       try { log = this.log(tp) } catch { continue }
       const pos = local.get(k) ?? this.positions.get(k)
       if (pos === undefined) continue

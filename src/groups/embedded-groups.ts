@@ -1,16 +1,17 @@
 /**
  * The embedded backend's consumer-group part: builds members over the coordinator and serves group views.
  */
-import type { Clock, StorageLogger } from '../storage/types.js'
+import type { Clock, InternalTopics, StorageLogger, StoragePort } from '../backend/ports.js'
 import { GroupCoordinator } from './coordinator.js'
 import { EmbeddedConsumer } from './embedded-consumer.js'
 import { OffsetStore } from './offset-store.js'
 import { ReadCoalescer } from './read-coalescer.js'
-import type { TopicStoreView } from './store-view.js'
 import type { ConsumerOptions, GroupDescription } from './types.js'
 
 export interface EmbeddedGroupsOptions {
-  store: TopicStoreView
+  store: StoragePort
+  /** Where the offsets topic `__consumer_offsets` lives. */
+  internalTopics: InternalTopics
   clock: Clock
   logger?: StorageLogger | undefined
   /** `offsets.topic.num.partitions` (used when the offsets topic is first created). */
@@ -29,14 +30,14 @@ export class EmbeddedGroups {
 
   private constructor (
     readonly coordinator: GroupCoordinator,
-    private readonly store: TopicStoreView,
+    private readonly store: StoragePort,
     private readonly clock: Clock,
     private readonly logger: StorageLogger | undefined,
   ) {}
 
   /** Creates `__consumer_offsets` when missing and replays it. */
   static async open (options: EmbeddedGroupsOptions): Promise<EmbeddedGroups> {
-    const offsets = await OffsetStore.open({ store: options.store, clock: options.clock, partitions: options.offsetsTopicPartitions })
+    const offsets = await OffsetStore.open({ internalTopics: options.internalTopics, clock: options.clock, partitions: options.offsetsTopicPartitions })
     const coordinator = new GroupCoordinator({ store: options.store, offsets, clock: options.clock, logger: options.logger })
     return new EmbeddedGroups(coordinator, options.store, options.clock, options.logger)
   }

@@ -3,13 +3,12 @@
  * group/topic/partition, Kafka's key/value layout) and kept in memory for reads. `open` replays the topic, so
  * offsets survive restarts through the same storage engine and recovery path as every other topic.
  */
-import type { Clock } from '../storage/types.js'
+import { replayPartition, type Clock, type InternalTopic, type InternalTopics } from '../backend/ports.js'
 import { KrestError } from '../util/errors.js'
 import {
   decodeGroupMetadataKey, decodeGroupMetadataValue, decodeOffsetKey, decodeOffsetValue, encodeGroupMetadataKey,
   encodeGroupMetadataValue, encodeOffsetKey, encodeOffsetValue, offsetsPartitionFor, type GroupMetadataValue,
 } from './offset-records.js'
-import type { TopicStoreView } from './store-view.js'
 
 export const OFFSETS_TOPIC = '__consumer_offsets'
 
@@ -30,7 +29,8 @@ export interface OffsetCommitEntry {
 }
 
 export interface OffsetStoreOptions {
-  store: TopicStoreView
+  /** Where `__consumer_offsets` lives (the backend's internal topics). */
+  internalTopics: InternalTopics
   clock: Clock
   /** `offsets.topic.num.partitions`; Kafka's default is 50. Only used when the topic is created. */
   partitions?: number
@@ -42,8 +42,6 @@ interface Entry extends CommittedOffset {
   /** Order of the commit call, so a late-acknowledged older commit never overwrites a newer one. */
   seq: number
 }
-
-const REPLAY_CHUNK_BYTES = 1024 * 1024
 
 function tpKey (topic: string, partition: number): string {
   return `${partition}\u0000${topic}`
@@ -57,53 +55,43 @@ export class OffsetStore {
   private closed = false
 
   private constructor (
-    private readonly store: TopicStoreView,
+    private readonly topic: InternalTopic,
     private readonly clock: Clock,
-    private readonly partitions: number,
   ) {}
 
+  private get partitions (): number {
+    return this.topic.partitions
+  }
+
   static async open (options: OffsetStoreOptions): Promise<OffsetStore> {
-    const existing = options.store.listTopics().find(t => t.name === OFFSETS_TOPIC)
-    let partitions: number
-    if (existing === undefined) {
-      partitions = options.partitions ?? 50
-      const configs: Record<string, string> = { 'cleanup.policy': 'compact' }
-      configs['segment.bytes'] = String(options.segmentBytes ?? 100 * 1024 * 1024)
-      await options.store.createTopic(OFFSETS_TOPIC, { partitions, configs, internal: true })
-    } else {
-      partitions = existing.partitions
-    }
-    const offsets = new OffsetStore(options.store, options.clock, partitions)
+    const topic = await options.internalTopics.open(OFFSETS_TOPIC, {
+      partitions: options.partitions ?? 50,
+      configs: { 'cleanup.policy': 'compact', 'segment.bytes': String(options.segmentBytes ?? 100 * 1024 * 1024) },
+    })
+    const offsets = new OffsetStore(topic, options.clock)
     await offsets.replay()
     return offsets
   }
 
   private async replay (): Promise<void> {
     for (let p = 0; p < this.partitions; p++) {
-      const log = this.store.partition(OFFSETS_TOPIC, p)
-      let offset = log.logStartOffset
-      while (offset < log.highWatermark) {
-        const res = await log.read(offset, REPLAY_CHUNK_BYTES)
-        if (res.records.length === 0 || res.nextOffset <= offset) break
-        for (const r of res.records) {
-          if (r.key === null) continue
-          let key
-          try { key = decodeOffsetKey(r.key) } catch { continue }
-          if (key === null) {
-            this.replayGroupMetadata(r.key, r.value)
-            continue
-          }
-          if (r.value === null) {
-            this.remove(key.group, key.topic, key.partition)
-            continue
-          }
-          try {
-            const v = decodeOffsetValue(r.value)
-            this.put(key.group, { topic: key.topic, partition: key.partition, offset: v.offset, metadata: v.metadata, commitTimestamp: v.commitTimestamp, seq: ++this.seq })
-          } catch { /* an unreadable value is skipped, as a tombstone would be */ }
+      await replayPartition(this.topic, p, r => {
+        if (r.key === null) return
+        let key
+        try { key = decodeOffsetKey(r.key) } catch { return }
+        if (key === null) {
+          this.replayGroupMetadata(r.key, r.value)
+          return
         }
-        offset = res.nextOffset
-      }
+        if (r.value === null) {
+          this.remove(key.group, key.topic, key.partition)
+          return
+        }
+        try {
+          const v = decodeOffsetValue(r.value)
+          this.put(key.group, { topic: key.topic, partition: key.partition, offset: v.offset, metadata: v.metadata, commitTimestamp: v.commitTimestamp, seq: ++this.seq })
+        } catch { /* an unreadable value is skipped, as a tombstone would be */ }
+      })
     }
   }
 
@@ -121,8 +109,8 @@ export class OffsetStore {
   /** Durably records a group's protocol type, generation and assignor (Kafka's GroupMetadata record, no members). */
   async storeGroupMetadata (group: string, value: GroupMetadataValue): Promise<void> {
     if (this.closed) throw new KrestError('CLOSED', 'offset store is closed')
-    await this.store.partition(OFFSETS_TOPIC, offsetsPartitionFor(group, this.partitions))
-      .append([{ key: encodeGroupMetadataKey(group), value: encodeGroupMetadataValue(value), timestamp: this.clock.now() }])
+    await this.topic.append(offsetsPartitionFor(group, this.partitions),
+      [{ key: encodeGroupMetadataKey(group), value: encodeGroupMetadataValue(value), timestamp: this.clock.now() }])
     this.metadata.set(group, { ...value })
   }
 
@@ -162,7 +150,7 @@ export class OffsetStore {
         timestamp: now,
       }
     })
-    await this.store.partition(OFFSETS_TOPIC, offsetsPartitionFor(group, this.partitions)).append(records)
+    await this.topic.append(offsetsPartitionFor(group, this.partitions), records)
     for (const e of pending) this.put(group, e)
   }
 
@@ -172,7 +160,7 @@ export class OffsetStore {
       const gone = [...m.values()].filter(e => e.topic === topic)
       if (gone.length === 0) continue
       const records = gone.map(e => ({ key: encodeOffsetKey({ group, topic, partition: e.partition }), value: null }))
-      await this.store.partition(OFFSETS_TOPIC, offsetsPartitionFor(group, this.partitions)).append(records)
+      await this.topic.append(offsetsPartitionFor(group, this.partitions), records)
       for (const e of gone) this.remove(group, topic, e.partition)
     }
   }

@@ -4,13 +4,13 @@
  * in flight are shared (nothing is cached after they settle), so no result is ever staler than a fresh read
  * started a moment earlier. Results are shared: callers must not mutate them.
  */
-import type { ReadResult } from '../storage/types.js'
-import type { PartitionLogView } from './store-view.js'
+import type { ReadResult } from '../backend/ports.js'
+import type { PartitionPort } from '../backend/ports.js'
 
 export class ReadCoalescer {
   private readonly inFlight = new Map<string, Promise<ReadResult>>()
 
-  read (log: PartitionLogView, offset: number, maxBytes: number): Promise<ReadResult> {
+  read (log: PartitionPort, offset: number, maxBytes: number): Promise<ReadResult> {
     const key = `${log.topic}\u0000${log.partition}\u0000${offset}\u0000${maxBytes}`
     const pending = this.inFlight.get(key)
     if (pending !== undefined) return pending

@@ -1,5 +1,5 @@
 /** Data types shared by the group coordinator, the embedded consumer and the backend's group-member interface. */
-import type { RecordHeader } from '../storage/types.js'
+import type { RecordHeader } from '../backend/ports.js'
 import type { AssignorName, TopicPartition } from './assignors.js'
 
 export type { AssignorName, TopicPartition } from './assignors.js'

@@ -1,7 +1,10 @@
 /**
- * The single table from domain error code to HTTP status and Confluent `error_code` (five digits whose first
- * three are the status, or the plain status). Colleagues add rows here for their codes.
+ * The HTTP surfaces' error tables, in one place: domain error code → HTTP status and Confluent `error_code` (five
+ * digits whose first three are the status, or the plain status), for the REST proxy (`errorTable`) and the
+ * schema registry (`registryErrorTable`). Both are exhaustive `Record`s: a new code does not compile until it has
+ * a row here, and `docs/errors.md` must list it (`test/unit/http/error-catalogue.test.ts`).
  */
+import type { RegistryErrorCode } from '../registry/errors.js'
 import type { KrestErrorCode } from '../util/errors.js'
 
 export interface HttpErrorMapping {
@@ -11,7 +14,7 @@ export interface HttpErrorMapping {
   message?: string
 }
 
-export const errorTable: Partial<Record<KrestErrorCode, HttpErrorMapping>> = {
+export const errorTable: Record<KrestErrorCode, HttpErrorMapping> = {
   // Confluent maps Kafka's UnknownTopicOrPartitionException (what its admin client raises for a missing topic on
   // every metadata, config and delete route) to 404/40403 (rest-utils KafkaExceptionMapper); produce keeps 40401,
   // see `produceErrorMappings`.
@@ -82,11 +85,32 @@ export const v3MetadataErrorMappings: ErrorMappings = {
   PARTITION_NOT_FOUND: { status: 404, errorCode: 404, message: 'HTTP 404 Not Found' },
 }
 
-/** What an unknown domain code turns into: a non-retriable server error, never a crash. */
-export const fallbackMapping: HttpErrorMapping = { status: 500, errorCode: 50002 }
-
 export function mappingFor (code: KrestErrorCode, overrides?: ErrorMappings): HttpErrorMapping {
-  return overrides?.[code] ?? errorTable[code] ?? fallbackMapping
+  return overrides?.[code] ?? errorTable[code]
+}
+
+/** Schema Registry error code → status and Confluent Schema Registry `error_code` (its `Errors.java`). */
+export const registryErrorTable: Record<RegistryErrorCode, HttpErrorMapping> = {
+  SUBJECT_NOT_FOUND: { status: 404, errorCode: 40401 },
+  VERSION_NOT_FOUND: { status: 404, errorCode: 40402 },
+  SCHEMA_NOT_FOUND: { status: 404, errorCode: 40403 },
+  SUBJECT_SOFT_DELETED: { status: 404, errorCode: 40404 },
+  SUBJECT_NOT_SOFT_DELETED: { status: 404, errorCode: 40405 },
+  VERSION_SOFT_DELETED: { status: 404, errorCode: 40406 },
+  VERSION_NOT_SOFT_DELETED: { status: 404, errorCode: 40407 },
+  SUBJECT_LEVEL_COMPATIBILITY_NOT_CONFIGURED: { status: 404, errorCode: 40408 },
+  SUBJECT_LEVEL_MODE_NOT_CONFIGURED: { status: 404, errorCode: 40409 },
+  INCOMPATIBLE_SCHEMA: { status: 409, errorCode: 409 },
+  INVALID_SCHEMA: { status: 422, errorCode: 42201 },
+  INVALID_VERSION: { status: 422, errorCode: 42202 },
+  INVALID_COMPATIBILITY_LEVEL: { status: 422, errorCode: 42203 },
+  INVALID_MODE: { status: 422, errorCode: 42204 },
+  OPERATION_NOT_PERMITTED: { status: 422, errorCode: 42205 },
+  REFERENCE_EXISTS: { status: 422, errorCode: 42206 },
+  ID_DOES_NOT_MATCH: { status: 422, errorCode: 42207 },
+  INVALID_SUBJECT: { status: 422, errorCode: 42208 },
+  SCHEMA_TOO_LARGE: { status: 422, errorCode: 42209 },
+  STORE_ERROR: { status: 500, errorCode: 50001 },
 }
 
 /** Confluent's messages for errors raised by the HTTP layer itself. */

@@ -1,40 +1,47 @@
 /**
- * Registry domain errors. They carry a stable kind (no HTTP status); the registry HTTP plugin maps each kind to
- * Confluent Schema Registry's `{error_code, message}` and status. The registry's numeric codes overlap with the
- * REST proxy's (40401, 42201, …) but mean different things, so they are kept apart from `KrestErrorCode`.
+ * Registry domain errors, on the one error base (`util/errors.ts`). The registry's codes map to Confluent Schema
+ * Registry's `{error_code, message}` in `src/http/errors.ts` (`registryErrorTable`); its numbers overlap with the
+ * REST proxy's (40401, 42201, …) but mean different things, so the union is kept apart from `KrestErrorCode`.
  */
-export type RegistryErrorKind =
-  | 'SUBJECT_NOT_FOUND' // 40401
-  | 'VERSION_NOT_FOUND' // 40402
-  | 'SCHEMA_NOT_FOUND' // 40403
-  | 'SUBJECT_SOFT_DELETED' // 40404
-  | 'SUBJECT_NOT_SOFT_DELETED' // 40405
-  | 'VERSION_SOFT_DELETED' // 40406
-  | 'VERSION_NOT_SOFT_DELETED' // 40407
-  | 'SUBJECT_LEVEL_COMPATIBILITY_NOT_CONFIGURED' // 40408
-  | 'SUBJECT_LEVEL_MODE_NOT_CONFIGURED' // 40409
-  | 'INCOMPATIBLE_SCHEMA' // 409
-  | 'INVALID_SCHEMA' // 42201
-  | 'INVALID_VERSION' // 42202
-  | 'INVALID_COMPATIBILITY_LEVEL' // 42203
-  | 'INVALID_MODE' // 42204
-  | 'OPERATION_NOT_PERMITTED' // 42205
-  | 'REFERENCE_EXISTS' // 42206
-  | 'ID_DOES_NOT_MATCH' // 42207
-  | 'INVALID_SUBJECT' // 42208
-  | 'SCHEMA_TOO_LARGE' // 42209
-  | 'STORE_ERROR' // 50001
+import { DomainError } from '../util/errors.js'
 
-export class RegistryError extends Error {
-  readonly kind: RegistryErrorKind
+export type RegistryErrorCode =
+  | 'SUBJECT_NOT_FOUND'
+  | 'VERSION_NOT_FOUND'
+  | 'SCHEMA_NOT_FOUND'
+  | 'SUBJECT_SOFT_DELETED'
+  | 'SUBJECT_NOT_SOFT_DELETED'
+  | 'VERSION_SOFT_DELETED'
+  | 'VERSION_NOT_SOFT_DELETED'
+  | 'SUBJECT_LEVEL_COMPATIBILITY_NOT_CONFIGURED'
+  | 'SUBJECT_LEVEL_MODE_NOT_CONFIGURED'
+  | 'INCOMPATIBLE_SCHEMA'
+  | 'INVALID_SCHEMA'
+  | 'INVALID_VERSION'
+  | 'INVALID_COMPATIBILITY_LEVEL'
+  | 'INVALID_MODE'
+  | 'OPERATION_NOT_PERMITTED'
+  | 'REFERENCE_EXISTS'
+  | 'ID_DOES_NOT_MATCH'
+  | 'INVALID_SUBJECT'
+  | 'SCHEMA_TOO_LARGE'
+  | 'STORE_ERROR'
 
-  constructor (kind: RegistryErrorKind, message: string, options?: { cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+/** The former name of `RegistryErrorCode`. */
+export type RegistryErrorKind = RegistryErrorCode
+
+export class RegistryError extends DomainError<RegistryErrorCode> {
+  constructor (code: RegistryErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options)
     this.name = 'RegistryError'
-    this.kind = kind
+  }
+
+  /** The same as `code` (the name the registry modules have used). */
+  get kind (): RegistryErrorCode {
+    return this.code
   }
 }
 
-export function isRegistryError (err: unknown, kind?: RegistryErrorKind): err is RegistryError {
-  return err instanceof RegistryError && (kind === undefined || err.kind === kind)
+export function isRegistryError (err: unknown, code?: RegistryErrorCode): err is RegistryError {
+  return err instanceof RegistryError && (code === undefined || err.code === code)
 }

@@ -7,6 +7,7 @@ import { Ajv, type AnySchema, type ValidateFunction } from 'ajv'
 import { Ajv2019 } from 'ajv/dist/2019.js'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import { RegistryError } from './errors.js'
+import { safeRegExpEngine } from '../util/regex-safety.js'
 import type { ParsedSchema } from './types.js'
 
 export interface JsonReferenceDoc {
@@ -74,7 +75,7 @@ export class JsonSchemaValidators {
   private ajv (draft: '07' | '2019' | '2020'): Ajv {
     let a = this.instances.get(draft)
     if (a === undefined) {
-      const opts = { strict: false, allErrors: false, validateFormats: false, addUsedSchema: false }
+      const opts = { strict: false, allErrors: false, validateFormats: false, addUsedSchema: false, code: { regExp: safeRegExpEngine } }
       a = draft === '2020' ? new Ajv2020(opts) : draft === '2019' ? new Ajv2019(opts) : new Ajv(opts)
       this.instances.set(draft, a)
     }
@@ -94,7 +95,8 @@ export class JsonSchemaValidators {
   compile (parsed: JsonParsed): ValidateFunction {
     // A fresh instance per compiled schema keeps `$id`s of different versions from clashing.
     const draft = draftOf(parsed.json)
-    const opts = { strict: false, allErrors: true, validateFormats: false }
+    // user `pattern`s run on a linear-time engine, never on V8's backtracking one (ReDoS, issue 13)
+    const opts = { strict: false, allErrors: true, validateFormats: false, code: { regExp: safeRegExpEngine } }
     const a = draft === '2020' ? new Ajv2020(opts) : draft === '2019' ? new Ajv2019(opts) : new Ajv(opts)
     for (const [name, doc] of parsed.refs) {
       if (isObj(doc) || typeof doc === 'boolean') {
@@ -131,6 +133,10 @@ export function parseJsonSchema (text: string, references: JsonReferenceDoc[], v
   const parsed: JsonParsed = { schemaType: 'JSON', text: JSON.stringify(json), canonical: sortedJson(json), json, refs }
   const unresolved = findUnresolvedRef(json, json, refs)
   if (unresolved !== null) throw new RegistryError('INVALID_SCHEMA', `Invalid schema ${text}, details: cannot resolve $ref ${unresolved}`)
+  const cycle = findInPlaceCycle(json, refs)
+  if (cycle !== null) {
+    throw new RegistryError('INVALID_SCHEMA', `Invalid schema ${text.length > 1000 ? `${text.slice(0, 1000)}...` : text}, details: a $ref cycle never descends into the data (${cycle}): validating any value would recurse forever`)
+  }
   return parsed
 }
 
@@ -189,6 +195,75 @@ function findUnresolvedRef (node: Json, root: Json, refs: Map<string, unknown>, 
     if (k === 'enum' || k === 'const' || k === 'default' || k === 'examples') continue
     const r = findUnresolvedRef(v, root, refs, seen)
     if (r !== null) return r
+  }
+  return null
+}
+
+/** Keywords whose subschemas apply to the same instance as their parent (no descent into the data). */
+const IN_PLACE_LISTS = ['allOf', 'anyOf', 'oneOf'] as const
+const IN_PLACE_SINGLE = ['not', 'if', 'then', 'else'] as const
+/** Keywords whose values are data, not subschemas. */
+const DATA_KEYWORDS = new Set(['enum', 'const', 'default', 'examples'])
+
+function inPlaceSubschemas (loc: Located, refs: Map<string, unknown>): Located[] {
+  const node = loc.node
+  if (!isObj(node)) return []
+  const out: Located[] = []
+  if (typeof node.$ref === 'string') {
+    const target = resolveRef(node.$ref, loc.root, refs)
+    if (target !== undefined) out.push(target)
+  }
+  for (const k of IN_PLACE_LISTS) {
+    const list = node[k]
+    if (Array.isArray(list)) for (const s of list) out.push({ node: s, root: loc.root })
+  }
+  for (const k of IN_PLACE_SINGLE) if (node[k] !== undefined) out.push({ node: node[k], root: loc.root })
+  for (const k of ['dependentSchemas', 'dependencies']) {
+    const map = node[k]
+    if (isObj(map)) for (const s of Object.values(map)) if (!Array.isArray(s)) out.push({ node: s, root: loc.root })
+  }
+  return out
+}
+
+/**
+ * A cycle of subschemas that all apply to the same value (`{"$ref": "#"}`, two definitions referring to each other,
+ * `{"allOf": [{"$ref": "#"}]}`): validation would recurse forever on any value (ajv overflowed the stack and every
+ * produce answered 500, issue 13). Returns the `$ref`s along the cycle, or null. A cycle through `properties`,
+ * `items` and the like is a recursive type and fine: each step descends into a smaller value.
+ */
+export function findInPlaceCycle (json: Json, refs: Map<string, unknown>): string | null {
+  const state = new Map<unknown, 'open' | 'done'>()
+  const starts: Json[] = []
+  const todo: Json[] = [json]
+  while (todo.length > 0) {
+    const v = todo.pop()
+    if (Array.isArray(v)) { todo.push(...v); continue }
+    if (!isObj(v)) continue
+    starts.push(v)
+    for (const [k, x] of Object.entries(v)) if (!DATA_KEYWORDS.has(k)) todo.push(x)
+  }
+  interface Frame { loc: Located, next: Located[] | undefined, i: number }
+  for (const start of starts) {
+    if (state.has(start)) continue
+    state.set(start, 'open')
+    const stack: Frame[] = [{ loc: { node: start, root: json }, next: undefined, i: 0 }]
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1] as Frame
+      top.next ??= inPlaceSubschemas(top.loc, refs)
+      const child = top.next[top.i++]
+      if (child === undefined) { state.set(top.loc.node, 'done'); stack.pop(); continue }
+      if (!isObj(child.node)) continue
+      const seen = state.get(child.node)
+      if (seen === 'open') {
+        const from = stack.findIndex((f) => f.loc.node === child.node)
+        const trail = stack.slice(from).map((f) => isObj(f.loc.node) && typeof f.loc.node.$ref === 'string' ? `$ref ${f.loc.node.$ref}` : undefined).filter((x) => x !== undefined)
+        return trail.length > 0 ? trail.join(' → ') : 'through allOf/anyOf/oneOf/not/if'
+      }
+      if (seen === undefined) {
+        state.set(child.node, 'open')
+        stack.push({ loc: child, next: undefined, i: 0 })
+      }
+    }
   }
   return null
 }

@@ -7,7 +7,8 @@
 import { parseAvro, type AvroParsed } from './avro.js'
 import { avroIncompatibilities, formatAvroIncompatibility } from './avro-compatibility.js'
 import { RegistryError } from './errors.js'
-import { regexRisk } from '../util/regex-safety.js'
+import { compileSafeRegex } from '../util/regex-safety.js'
+import { isKrestError } from '../util/errors.js'
 import { JsonSchemaValidators, jsonSchemaReadProblems, parseJsonSchema, type JsonParsed } from './json-schema.js'
 import {
   COMPATIBILITY_LEVELS, MODES,
@@ -21,7 +22,10 @@ export interface SchemaRegistryOptions {
   journal: SchemaJournal
   /** `schema.compatibility.level`, default BACKWARD. */
   defaultCompatibility?: CompatibilityLevel
-  /** Largest accepted schema text, in bytes. */
+  /**
+   * Largest schema accepted, in bytes of its stored journal record (the text as JSON-escaped, with references):
+   * `schema.max.bytes`, default 1,000,000, which fits a `_schemas` record under Kafka's default 1 MiB batch limit.
+   */
   maxSchemaBytes?: number
 }
 
@@ -29,6 +33,7 @@ export interface RegisterResult { id: number, version: number, existing: boolean
 export interface CompatibilityResult { isCompatible: boolean, messages: string[] }
 
 const MAX_VERSION = 2 ** 31 - 1
+export const DEFAULT_MAX_SCHEMA_BYTES = 1_000_000
 
 /**
  * Deepest JSON nesting a schema may have. Parsing, canonical forms, compatibility checks and validators all recurse
@@ -37,9 +42,9 @@ const MAX_VERSION = 2 ** 31 - 1
 export const MAX_SCHEMA_NESTING = 256
 
 /**
- * JSON Schema `pattern`s run against produced values and `patternProperties` against property names, on the event
- * loop: a pattern that backtracks exponentially (`(a+)+$`) let one produce block the server (issue 7). Refused at
- * registration with 42201.
+ * JSON Schema `pattern`s run against produced values and `patternProperties` against property names. They run on a
+ * linear-time engine (util/regex-safety.ts), which cannot express back-references or lookaround: such a pattern is
+ * refused at registration with 42201 rather than failing every produce later.
  */
 function checkSchemaPatterns (text: string): void {
   let json: unknown
@@ -50,10 +55,14 @@ function checkSchemaPatterns (text: string): void {
     if (Array.isArray(v)) { todo.push(...v); continue }
     if (v === null || typeof v !== 'object') continue
     for (const [k, x] of Object.entries(v)) {
+      if (k === 'enum' || k === 'const' || k === 'default' || k === 'examples') continue // data, not schemas
       const patterns = k === 'pattern' && typeof x === 'string' ? [x] : k === 'patternProperties' && x !== null && typeof x === 'object' && !Array.isArray(x) ? Object.keys(x) : []
       for (const p of patterns) {
-        const risk = regexRisk(p, { maxUnbounded: 2 })
-        if (risk !== undefined) throw new RegistryError('INVALID_SCHEMA', `Invalid schema: pattern ${JSON.stringify(p.slice(0, 100))} is refused: ${risk}`)
+        try {
+          compileSafeRegex(p)
+        } catch (err) {
+          throw new RegistryError('INVALID_SCHEMA', `Invalid schema: pattern ${JSON.stringify(p.slice(0, 100))} is refused: ${(err as Error).message}`)
+        }
       }
       todo.push(x)
     }
@@ -181,7 +190,7 @@ export class SchemaRegistry {
   private constructor (opts: SchemaRegistryOptions) {
     this.journal = opts.journal
     this.defaultCompatibility = opts.defaultCompatibility ?? 'BACKWARD'
-    this.maxSchemaBytes = opts.maxSchemaBytes ?? 16 * 1024 * 1024
+    this.maxSchemaBytes = opts.maxSchemaBytes ?? DEFAULT_MAX_SCHEMA_BYTES
   }
 
   /** Builds a registry and replays its journal; resolves once the whole history is applied. */
@@ -310,6 +319,8 @@ export class SchemaRegistry {
       try {
         await this.journal.append(k, v)
       } catch (err) {
+        // the `_schemas` topic's own record limit (max.message.bytes) may be below schema.max.bytes
+        if (isKrestError(err, 'RECORD_TOO_LARGE')) throw new RegistryError('SCHEMA_TOO_LARGE', `Schema too large for the schema store: ${err.message}`, { cause: err })
         throw new RegistryError('STORE_ERROR', `Error while writing to the schema store: ${(err as Error).message}`, { cause: err })
       }
       this.apply(k, v)
@@ -353,7 +364,6 @@ export class SchemaRegistry {
   }
 
   private parse (schemaType: SchemaType, text: string, refs: SchemaReference[]): AnyParsed {
-    if (Buffer.byteLength(text) > this.maxSchemaBytes) throw new RegistryError('SCHEMA_TOO_LARGE', `Schema too large: ${Buffer.byteLength(text)} bytes, the limit is ${this.maxSchemaBytes}`)
     if (jsonNestingDepth(text, MAX_SCHEMA_NESTING) > MAX_SCHEMA_NESTING) throw new RegistryError('INVALID_SCHEMA', `Invalid schema: nested deeper than ${MAX_SCHEMA_NESTING} levels`)
     if (schemaType === 'JSON') checkSchemaPatterns(text)
     const flat = this.flattenReferences(refs)
@@ -408,6 +418,7 @@ export class SchemaRegistry {
     }
     if (typeof input.schema !== 'string') throw new RegistryError('INVALID_SCHEMA', 'Empty schema')
     if (input.schema.trim() === '') throw new RegistryError('INVALID_SCHEMA', 'Empty schema')
+    this.checkSize(Buffer.byteLength(input.schema), 'bytes')
     const references = (input.references ?? []).map((r) => {
       if (typeof r.name !== 'string' || typeof r.subject !== 'string' || !Number.isInteger(r.version)) {
         throw new RegistryError('INVALID_SCHEMA', 'Invalid schema: a reference needs a name, a subject and an integer version')
@@ -417,6 +428,10 @@ export class SchemaRegistry {
       return { name: r.name, subject: r.subject, version }
     })
     return { schemaType: t, references }
+  }
+
+  private checkSize (bytes: number, what: string): void {
+    if (bytes > this.maxSchemaBytes) throw new RegistryError('SCHEMA_TOO_LARGE', `Schema too large: ${bytes} ${what}, the limit (schema.max.bytes) is ${this.maxSchemaBytes}`)
   }
 
   // ------------------------------------------------------------------------------------------------ reads
@@ -749,7 +764,9 @@ export class SchemaRegistry {
       if (version > MAX_VERSION) throw new RegistryError('INVALID_SCHEMA', 'Too many versions')
       const finalId = id ?? this.maxId + 1
       const record: SchemaVersion = { subject, version, id: finalId, schemaType, schema: parsed.text, references, deleted: false }
-      await this.write([[schemaKey(subject, version), schemaValue(record)]])
+      const value = schemaValue(record)
+      this.checkSize(value.length, 'bytes once stored')
+      await this.write([[schemaKey(subject, version), value]])
       this.parsedById.set(finalId, this.parsedById.get(finalId) ?? parsed)
       return { id: finalId, version, existing: false }
     })

@@ -4,15 +4,27 @@
  * not conform), stored as the Confluent wire format (0x00, schema id, UTF-8 JSON text).
  */
 import type { ValidateFunction } from 'ajv'
+import { LRUCache } from 'lru-cache'
 import { JsonSchemaValidators } from '../registry/json-schema.js'
 import type { SchemaRegistry } from '../registry/registry.js'
 import { KrestError } from '../util/errors.js'
 import { SchemaFormatSupport, type SchemaCodec } from './schema-format.js'
 import type { EmbeddedFormat } from './types.js'
 
-export function jsonSchemaFormat (registry: SchemaRegistry): EmbeddedFormat {
+export interface JsonSchemaFormatOptions {
+  /**
+   * Most compiled validators kept (least recently used first out). Each costs ~55 KB: unbounded, 2,000 schema ids
+   * produced to held 108 MB for good (issue 13); a validator evicted is compiled again on its next use.
+   */
+  maxCompiledValidators?: number
+}
+
+export const DEFAULT_MAX_COMPILED_VALIDATORS = 256
+
+/** The `jsonschema` format; `cachedValidators()` tells how many compiled validators it holds. */
+export function jsonSchemaFormat (registry: SchemaRegistry, options: JsonSchemaFormatOptions = {}): EmbeddedFormat & { cachedValidators: () => number } {
   const validators = new JsonSchemaValidators()
-  const compiled = new Map<number, ValidateFunction>()
+  const compiled = new LRUCache<number, ValidateFunction>({ max: options.maxCompiledValidators ?? DEFAULT_MAX_COMPILED_VALIDATORS })
   const codec: SchemaCodec = {
     encode (data, parsed, schemaId, what) {
       if (parsed.schemaType !== 'JSON') throw new KrestError('SCHEMA_REGISTRY_ERROR', `Schema ${schemaId} is not a JSON schema`)
@@ -49,6 +61,7 @@ export function jsonSchemaFormat (registry: SchemaRegistry): EmbeddedFormat {
   const support = new SchemaFormatSupport(registry, 'JSON', codec)
   return {
     name: 'jsonschema',
+    cachedValidators: () => compiled.size,
     serializer: async (spec) => await support.serializer(spec),
     deserialize: (bytes, context) => support.deserialize(bytes, context)
   }

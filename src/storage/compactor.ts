@@ -13,18 +13,29 @@ import { open, rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import { decodeBatchInto, encodeRecordBatch, readBatchHeader, type DecodedRecord } from '../codec/record-batch.js'
 import { fsyncDir, unlinkIfExists } from './fs-util.js'
-import { Segment, segmentFileName } from './segment.js'
+import { CLEANED_SUFFIX, SWAP_SUFFIX, segmentFileName } from './segment-files.js'
+import { Segment, type SegmentOptions } from './segment.js'
 
 export interface CompactionInput {
   dir: string
   segments: readonly Segment[]
-  indexInterval: number
+  segmentOptions: SegmentOptions
   deleteRetentionMs: number
   now: number
 }
 
-/** Returns the segments that replace `segments` (same order; emptied ones removed). */
-export async function compactSegments (input: CompactionInput): Promise<Segment[]> {
+export interface CompactionResult {
+  /** The segments that replace the input (same order; emptied ones removed). */
+  segments: Segment[]
+  /**
+   * Input segments no longer in `segments` (rewritten or emptied; their files are already replaced or unlinked).
+   * The caller releases them once `segments` is swapped in, so that a reader that picked the old list up before
+   * the swap still holds an open file: swapping is invisible to readers.
+   */
+  retired: Segment[]
+}
+
+export async function compactSegments (input: CompactionInput): Promise<CompactionResult> {
   // Pass 1: the last offset of every key in the closed part of the log.
   const latest = new Map<string, number>()
   for (const seg of input.segments) {
@@ -37,6 +48,7 @@ export async function compactSegments (input: CompactionInput): Promise<Segment[
     })
   }
   const result: Segment[] = []
+  const retired: Segment[] = []
   let changedAny = false
   // Pass 2: rewrite each segment keeping only the surviving records.
   for (const seg of input.segments) {
@@ -68,12 +80,12 @@ export async function compactSegments (input: CompactionInput): Promise<Segment[
     })
     if (dropped === 0) { result.push(seg); continue }
     changedAny = true
-    const logName = segmentFileName(seg.baseOffset, '.log')
-    const cleanedPath = join(input.dir, `${logName}.cleaned`)
-    const swapPath = join(input.dir, `${logName}.swap`)
+    const cleanedPath = join(input.dir, segmentFileName(seg.baseOffset, CLEANED_SUFFIX))
+    const swapPath = join(input.dir, segmentFileName(seg.baseOffset, SWAP_SUFFIX))
     // An emptied segment goes, except the log's first: the log start offset stays where it was, as in Kafka.
     if (out.length === 0 && seg !== input.segments[0]) {
-      await seg.deleteFiles()
+      await seg.unlinkFiles()
+      retired.push(seg)
       continue
     }
     const fd = await open(cleanedPath, 'w')
@@ -89,11 +101,11 @@ export async function compactSegments (input: CompactionInput): Promise<Segment[
     await unlinkIfExists(seg.timeIndexPath)
     await rename(swapPath, seg.logPath)
     await fsyncDir(input.dir)
-    seg.release() // readers holding the old segment keep reading the old inode
-    const { segment } = await Segment.load(input.dir, seg.baseOffset, input.indexInterval, true, input.now)
+    retired.push(seg) // released by the caller after the swap; its open handle keeps reading the old inode
+    const { segment } = await Segment.load(input.dir, seg.baseOffset, input.segmentOptions, true, input.now)
     await segment.seal()
     result.push(segment)
   }
   if (changedAny) await fsyncDir(input.dir)
-  return result
+  return { segments: result, retired }
 }

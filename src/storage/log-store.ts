@@ -33,6 +33,8 @@ export interface LogStoreOptions {
   checkpointIntervalMs?: number
   /** Largest partition count a topic may have. Default 10000. */
   maxPartitions?: number
+  /** Verify each record batch's CRC32C when reading (default true): a damaged batch fails the read instead of being served. */
+  verifyReads?: boolean
 }
 
 export interface CreateTopicOptions {
@@ -116,6 +118,7 @@ export class LogStore {
   private readonly logger: StorageLogger | undefined
   private readonly probe: StorageProbe | undefined
   private readonly maxPartitions: number
+  private readonly verifyReads: boolean
   private readonly topics = new Map<string, Topic>()
   private readonly admin = new Mutex()
   private readonly lock: DirLock
@@ -134,6 +137,7 @@ export class LogStore {
     this.logger = options.logger
     this.probe = options.probe
     this.maxPartitions = options.maxPartitions ?? 10_000
+    this.verifyReads = options.verifyReads ?? true
     this.lock = lock
     this.recoveredFromCleanShutdown = clean
   }
@@ -180,7 +184,7 @@ export class LogStore {
       const logs: PartitionLog[] = []
       for (let p = 0; p < meta.partitions; p++) {
         const dir = join(this.dataDir, `${meta.name}-${p}`)
-        const base = { dir, topic: meta.name, partition: p, config, clock: this.clock, logger: this.logger, probe: this.probe }
+        const base = { dir, topic: meta.name, partition: p, config, clock: this.clock, logger: this.logger, probe: this.probe, verifyReads: this.verifyReads }
         logs.push(await pathExists(dir)
           ? await PartitionLog.open({ ...base, clean, recoveryPoint: recoveryPoints.get(`${meta.name}-${p}`) ?? 0 })
           : await PartitionLog.create(base))
@@ -215,23 +219,26 @@ export class LogStore {
   /** One pass of retention and compaction over every partition (also what the periodic cleaner runs). */
   runCleaner (): Promise<void> {
     if (this.cleaning !== undefined) return this.cleaning
-    this.cleaning = (async () => {
-      try {
-        for (const topic of [...this.topics.values()]) {
-          for (const log of topic.logs) {
-            try {
-              await log.enforceRetention()
-              await log.compact()
-            } catch (err) {
-              this.logger?.error({ err, topic: log.topic, partition: log.partition }, 'log cleaner failed')
-            }
-          }
+    // Cleared in a later microtask, never synchronously: a pass over zero topics finishes before the assignment
+    // below, and clearing it inside the pass would leave a settled promise here forever (the cleaner would stop).
+    const pass = this.cleanOnce().finally(() => {
+      if (this.cleaning === pass) this.cleaning = undefined
+    })
+    this.cleaning = pass
+    return pass
+  }
+
+  private async cleanOnce (): Promise<void> {
+    for (const topic of [...this.topics.values()]) {
+      for (const log of topic.logs) {
+        try {
+          await log.enforceRetention()
+          await log.compact()
+        } catch (err) {
+          this.logger?.error({ err, topic: log.topic, partition: log.partition }, 'log cleaner failed')
         }
-      } finally {
-        this.cleaning = undefined
       }
-    })()
-    return this.cleaning
+    }
   }
 
   private async writeRecoveryCheckpoint (atShutdown: boolean): Promise<void> {
@@ -297,7 +304,7 @@ export class LogStore {
   private async createPartition (topic: string, partition: number, config: LogConfig): Promise<PartitionLog> {
     const dir = join(this.dataDir, `${topic}-${partition}`)
     await rm(dir, { recursive: true, force: true }) // leftovers of a crashed create
-    return await PartitionLog.create({ dir, topic, partition, config, clock: this.clock, logger: this.logger, probe: this.probe })
+    return await PartitionLog.create({ dir, topic, partition, config, clock: this.clock, logger: this.logger, probe: this.probe, verifyReads: this.verifyReads })
   }
 
   hasTopic (name: string): boolean {

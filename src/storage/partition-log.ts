@@ -6,13 +6,14 @@
  * (roll, retention, compaction) runs under the same mutex. Readers take no lock: they work on a snapshot of the
  * segment list and hold a reference on the segment they read.
  */
-import { mkdir, readdir, rename } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir } from 'node:fs/promises'
 import { batchMaxTimestampAt, decodeBatchInto, encodeRecordBatch, stampBaseOffset, type DecodedRecord } from '../codec/record-batch.js'
 import { KrestError } from '../util/errors.js'
 import { compactSegments } from './compactor.js'
-import { fsyncDir, Mutex, unlinkIfExists } from './fs-util.js'
-import { Segment, type SegmentBatch, type SegmentRead } from './segment.js'
+import { StorageError } from './errors.js'
+import { fsyncDir, Mutex } from './fs-util.js'
+import { loadSegments } from './log-loader.js'
+import { Segment, type SegmentBatch, type SegmentOptions, type SegmentRead } from './segment.js'
 import type {
   AppendResult, Clock, LogConfig, PartitionState, RawReadResult, ReadResult, RecordInput, StorageLogger, StorageProbe,
 } from './types.js'
@@ -36,6 +37,8 @@ export interface PartitionLogOptions {
   clock: Clock
   logger?: StorageLogger
   probe?: StorageProbe
+  /** Verify each batch's CRC32C when reading (default true). */
+  verifyReads?: boolean
 }
 
 const MAX_SAFE_OFFSET = Number.MAX_SAFE_INTEGER - 2 ** 31
@@ -48,6 +51,7 @@ export class PartitionLog {
   private readonly clock: Clock
   private readonly logger: StorageLogger | undefined
   private readonly probe: StorageProbe | undefined
+  private readonly verifyReads: boolean
   private segments: Segment[] = []
   private nextOffset = 0
   private hw = 0
@@ -74,75 +78,34 @@ export class PartitionLog {
     this.clock = options.clock
     this.logger = options.logger
     this.probe = options.probe
+    this.verifyReads = options.verifyReads ?? true
   }
 
   /** Creates the directory and first segment of a new partition. */
   static async create (options: PartitionLogOptions): Promise<PartitionLog> {
     await mkdir(options.dir, { recursive: true })
     const log = new PartitionLog(options)
-    log.segments.push(await Segment.create(options.dir, 0, options.config['index.interval.bytes'], options.clock.now()))
+    log.segments.push(await Segment.create(options.dir, 0, log.segmentOptions(), options.clock.now()))
     await fsyncDir(options.dir)
     log.startFlushTimer()
     return log
   }
 
-  /**
-   * Opens an existing partition. After an unclean stop, segments that end above `recoveryPoint` are validated
-   * batch by batch; a torn or corrupt tail is truncated and any later segments are deleted.
-   */
+  /** Opens an existing partition through the log loader (recovery passes: see log-loader.ts). */
   static async open (options: PartitionLogOptions & { clean: boolean, recoveryPoint: number }): Promise<PartitionLog> {
     const log = new PartitionLog(options)
-    const { dir } = options
-    const names = await readdir(dir)
-    // Leftovers of interrupted compaction: .cleaned files were never committed; a .swap is committed output.
-    for (const name of names) {
-      if (name.endsWith('.cleaned') || name.endsWith('.deleted') || name.endsWith('.tmp')) await unlinkIfExists(join(dir, name))
-    }
-    for (const name of names) {
-      if (!name.endsWith('.log.swap')) continue
-      const base = name.slice(0, -'.log.swap'.length)
-      await unlinkIfExists(join(dir, `${base}.index`))
-      await unlinkIfExists(join(dir, `${base}.timeindex`))
-      await rename(join(dir, name), join(dir, `${base}.log`))
-    }
-    const bases = (await readdir(dir))
-      .filter(n => /^\d{20}\.log$/.test(n))
-      .map(n => Number(n.slice(0, 20)))
-      .sort((a, b) => a - b)
-    let corruptionFound = false
-    for (let i = 0; i < bases.length; i++) {
-      const base = bases[i] as number
-      if (corruptionFound) {
-        // Data after a corruption point cannot be trusted (Kafka deletes later segments too).
-        for (const suffix of ['.log', '.index', '.timeindex']) await unlinkIfExists(join(dir, String(base).padStart(20, '0') + suffix))
-        options.logger?.warn({ topic: log.topic, partition: log.partition, baseOffset: base }, 'deleted segment after corruption')
-        continue
-      }
-      const nextBase = bases[i + 1]
-      const needsRecovery = !options.clean && (nextBase === undefined || nextBase > options.recoveryPoint)
-      const { segment, truncatedBytes } = await Segment.load(dir, base, options.config['index.interval.bytes'], needsRecovery, options.clock.now())
-      if (truncatedBytes > 0) {
-        options.logger?.warn({ topic: log.topic, partition: log.partition, baseOffset: base, truncatedBytes }, 'truncated invalid tail of segment')
-        options.probe?.recovered?.(log.topic, log.partition, truncatedBytes)
-        corruptionFound = true
-      }
-      const previous = log.segments[log.segments.length - 1]
-      if (previous !== undefined && segment.baseOffset < previous.nextOffset) {
-        segment.release()
-        throw new KrestError('CORRUPT_DATA', `segment ${base} of ${log.topic}-${log.partition} overlaps the previous segment`)
-      }
-      if (i < bases.length - 1 && !corruptionFound) segment.sealed = true
-      log.segments.push(segment)
-    }
+    log.segments = await loadSegments({ ...options, segmentOptions: log.segmentOptions() })
     if (log.segments.length === 0) {
-      log.segments.push(await Segment.create(dir, 0, options.config['index.interval.bytes'], options.clock.now()))
+      log.segments.push(await Segment.create(options.dir, 0, log.segmentOptions(), options.clock.now()))
     }
-    const active = log.segments[log.segments.length - 1] as Segment
-    active.sealed = false
-    log.nextOffset = log.hw = active.nextOffset
-    await fsyncDir(dir)
+    log.nextOffset = log.hw = log.active.nextOffset
+    await fsyncDir(options.dir)
     log.startFlushTimer()
     return log
+  }
+
+  private segmentOptions (): SegmentOptions {
+    return { indexInterval: this.config['index.interval.bytes'], verifyReads: this.verifyReads }
   }
 
   get logStartOffset (): number { return (this.segments[0] as Segment).baseOffset }
@@ -373,7 +336,7 @@ export class PartitionLog {
   private async roll (): Promise<Segment> {
     const old = this.active
     await old.seal()
-    const seg = await Segment.create(this.dir, this.nextOffset, this.config['index.interval.bytes'], this.clock.now())
+    const seg = await Segment.create(this.dir, this.nextOffset, this.segmentOptions(), this.clock.now())
     await fsyncDir(this.dir)
     this.segments = [...this.segments, seg]
     this.probe?.segmentRolled?.(this.topic, this.partition, seg.baseOffset)
@@ -463,6 +426,8 @@ export class PartitionLog {
         // Stay in this segment if it may hold more.
         if (nextOffset < seg.nextOffset) i--
       }
+    } catch (err) {
+      throw this.readFailure(err)
     } finally {
       for (const seg of segments) seg.release()
     }
@@ -472,6 +437,15 @@ export class PartitionLog {
       logStartOffset: this.logStartOffset,
       nextOffset,
     }
+  }
+
+  /** Names the partition in a storage error found while reading, and counts it. */
+  private readFailure (err: unknown): unknown {
+    if (!(err instanceof StorageError)) return err
+    this.probe?.readFailed?.(this.topic, this.partition, err.reason)
+    this.logger?.error({ topic: this.topic, partition: this.partition, reason: err.reason, details: err.details }, err.message)
+    return new StorageError(err.reason, `cannot read ${this.topic}-${this.partition}: ${err.message}`,
+      { cause: err, details: { ...err.details, topic: this.topic, partition: this.partition } })
   }
 
   /** Records from `offset` onwards, at least one when any exists, about `maxBytes` of batches at most. */
@@ -504,6 +478,8 @@ export class PartitionLog {
         if (found !== null) return found
       }
       return null
+    } catch (err) {
+      throw this.readFailure(err)
     } finally {
       for (const seg of segments) seg.release()
     }
@@ -590,15 +566,17 @@ export class PartitionLog {
         if (s.baseOffset >= this.cleanedUpTo) dirtyBytes += s.size
       }
       if (!force && (dirtyBytes === 0 || dirtyBytes / Math.max(totalBytes, 1) < this.config['min.cleanable.dirty.ratio'])) return false
-      const replaced = await compactSegments({
+      const { segments: replaced, retired } = await compactSegments({
         dir: this.dir,
         segments: closedSegments,
-        indexInterval: this.config['index.interval.bytes'],
+        segmentOptions: this.segmentOptions(),
         deleteRetentionMs: this.config['delete.retention.ms'],
         now: this.clock.now(),
       })
       const active = this.active
+      // Swap first, then let go of the old segments: readers that took the old list hold references.
       this.segments = [...replaced, active]
+      for (const seg of retired) seg.release()
       this.cleanedUpTo = active.baseOffset
       return true
     })

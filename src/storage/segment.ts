@@ -1,99 +1,31 @@
 /**
  * One segment of a partition log: `<base>.log` (RecordBatch v2 batches back to back), a sparse `<base>.index`
- * (int32 relative offset → int32 file position, 8 bytes an entry) and `<base>.timeindex` (int64 max timestamp →
- * int32 relative offset, 12 bytes an entry). Index files are caches: kept in memory, written as they grow,
- * fsynced when the segment is sealed, and rebuilt from the log when missing or implausible.
+ * (relative offset → file position) and `<base>.timeindex` (max timestamp → relative offset), both `SparseIndex`es.
+ * Index files are caches: kept in memory, written as they grow, fsynced when the segment is sealed, and rebuilt
+ * from the log when missing or implausible.
+ *
+ * Every read checks what it takes from disk before trusting it: batch lengths (a zero or oversized length fails
+ * the read instead of looping or skipping records), offsets (increasing) and, unless turned off, each batch's
+ * CRC32C. A failed check is a `StorageError('corrupt-batch')`: a damaged range is answered with an error,
+ * never with wrong bytes.
  */
 import { open, stat, type FileHandle } from 'node:fs/promises'
-import { join } from 'node:path'
 import {
   BATCH_HEADER_SIZE, LOG_OVERHEAD, batchBaseOffsetAt, batchLastOffsetAt, batchMaxTimestampAt, batchSizeAt, checkBatch,
 } from '../codec/record-batch.js'
-import { readFileIfExists, unlinkIfExists } from './fs-util.js'
+import { readFully, scanBatches, type ScannedBatch } from './batch-scan.js'
+import { StorageError } from './errors.js'
+import { unlinkIfExists } from './fs-util.js'
+import { segmentPaths } from './segment-files.js'
+import { OFFSET_INDEX, SparseIndex, TIME_INDEX } from './sparse-index.js'
 
-const OFFSET_ENTRY_SIZE = 8
-const TIME_ENTRY_SIZE = 12
-const SCAN_CHUNK = 4 * 1024 * 1024
+export type { ScannedBatch, ScanStop } from './batch-scan.js'
+export { scanBatches } from './batch-scan.js'
+export { segmentFileName } from './segment-files.js'
+
 const READ_SLACK = 16 * 1024
 /** Bytes of a batch header needed to know its base offset, size and last offset. */
 const HEADER_PREFIX = 27
-
-export function segmentFileName (baseOffset: number, suffix: string): string {
-  return String(baseOffset).padStart(20, '0') + suffix
-}
-
-/** A batch seen during a scan: where it is and what offsets and timestamps it covers. */
-export interface ScannedBatch {
-  position: number
-  size: number
-  baseOffset: number
-  lastOffset: number
-  maxTimestamp: number
-  /** The chunk holding the batch, and where in it the batch starts. Valid only until the next batch. */
-  chunk: Buffer
-  at: number
-}
-
-export type ScanStop = 'end' | 'truncated' | 'corrupt'
-
-async function readFully (fd: FileHandle, buf: Buffer, position: number): Promise<number> {
-  let done = 0
-  while (done < buf.length) {
-    const { bytesRead } = await fd.read(buf, done, buf.length - done, position + done)
-    if (bytesRead === 0) break
-    done += bytesRead
-  }
-  return done
-}
-
-/**
- * Walks the batches of a log file from `start` to `end`, optionally validating each (length, magic, CRC, offsets).
- * Calls `onBatch` for each valid batch; returns where it stopped and why.
- */
-export async function scanBatches (
-  fd: FileHandle, start: number, end: number, expectedFirstOffset: number, validate: boolean,
-  onBatch: (batch: ScannedBatch) => void | 'stop' | Promise<void>,
-): Promise<{ validEnd: number, stop: ScanStop, nextOffset: number }> {
-  let pos = start
-  let nextOffset = expectedFirstOffset
-  while (pos < end) {
-    const chunkLen = Math.min(SCAN_CHUNK, end - pos)
-    let chunk = Buffer.allocUnsafe(chunkLen)
-    const got = await readFully(fd, chunk, pos)
-    if (got < chunkLen) chunk = chunk.subarray(0, got)
-    let p = 0
-    for (;;) {
-      const remaining = chunk.length - p
-      if (remaining < LOG_OVERHEAD) break
-      const size = batchSizeAt(chunk, p)
-      if (size < BATCH_HEADER_SIZE) return { validEnd: pos + p, stop: 'corrupt', nextOffset }
-      if (pos + p + size > end) return { validEnd: pos + p, stop: 'truncated', nextOffset }
-      if (size > remaining) {
-        if (p === 0) {
-          // A batch larger than the chunk: read it whole.
-          chunk = Buffer.allocUnsafe(size)
-          if (await readFully(fd, chunk, pos) < size) return { validEnd: pos, stop: 'truncated', nextOffset }
-        } else {
-          break
-        }
-      }
-      if (validate) {
-        const check = checkBatch(chunk, p, p + size)
-        if (!check.ok) return { validEnd: pos + p, stop: 'corrupt', nextOffset }
-      }
-      const baseOffset = batchBaseOffsetAt(chunk, p)
-      const lastOffset = batchLastOffsetAt(chunk, p)
-      if (validate && (baseOffset < nextOffset || lastOffset < baseOffset)) return { validEnd: pos + p, stop: 'corrupt', nextOffset }
-      const verdict = await onBatch({ position: pos + p, size, baseOffset, lastOffset, maxTimestamp: batchMaxTimestampAt(chunk, p), chunk, at: p })
-      nextOffset = lastOffset + 1
-      p += size
-      if (verdict === 'stop') return { validEnd: pos + p, stop: 'end', nextOffset }
-    }
-    if (p === 0 && chunk.length < LOG_OVERHEAD) return { validEnd: pos, stop: 'truncated', nextOffset }
-    pos += p
-  }
-  return { validEnd: pos, stop: 'end', nextOffset }
-}
 
 export interface SegmentRead {
   buf: Buffer
@@ -105,6 +37,12 @@ export interface SegmentBatch {
   buf: Buffer
   lastOffset: number
   maxTimestamp: number
+}
+
+export interface SegmentOptions {
+  indexInterval: number
+  /** Verify each batch's CRC32C on reads (default true). */
+  verifyReads?: boolean
 }
 
 export class Segment {
@@ -129,71 +67,68 @@ export class Segment {
   sealed = false
 
   private readonly indexInterval: number
-  private readonly idxRelOffsets: number[] = []
-  private readonly idxPositions: number[] = []
-  private readonly tiTimestamps: number[] = []
-  private readonly tiRelOffsets: number[] = []
-  private idxPersisted = 0
-  private tiPersisted = 0
+  private readonly verifyReads: boolean
+  /** Relative offset of a batch's last offset → its position. */
+  private readonly offsetIndex: SparseIndex
+  /** Max timestamp so far → relative offset of the record holding it. */
+  private readonly timeIndex: SparseIndex
   private bytesSinceIndexEntry = 0
   private refs = 1
   private closed = false
-  private indexFd: FileHandle | undefined
-  private timeIndexFd: FileHandle | undefined
 
-  private constructor (dir: string, baseOffset: number, private fd: FileHandle, indexInterval: number, createdAt: number) {
+  private constructor (dir: string, baseOffset: number, private readonly fd: FileHandle, options: SegmentOptions, createdAt: number) {
+    const paths = segmentPaths(dir, baseOffset)
     this.baseOffset = baseOffset
-    this.logPath = join(dir, segmentFileName(baseOffset, '.log'))
-    this.indexPath = join(dir, segmentFileName(baseOffset, '.index'))
-    this.timeIndexPath = join(dir, segmentFileName(baseOffset, '.timeindex'))
+    this.logPath = paths.log
+    this.indexPath = paths.index
+    this.timeIndexPath = paths.timeIndex
+    this.offsetIndex = new SparseIndex(paths.index, OFFSET_INDEX)
+    this.timeIndex = new SparseIndex(paths.timeIndex, TIME_INDEX)
     this.nextOffset = baseOffset
     this.offsetOfMaxTimestamp = baseOffset
-    this.indexInterval = indexInterval
+    this.indexInterval = options.indexInterval
+    this.verifyReads = options.verifyReads ?? true
     this.createdAt = createdAt
   }
 
   /** Creates a new, empty segment (replacing any leftover files of the same base offset). */
-  static async create (dir: string, baseOffset: number, indexInterval: number, now: number): Promise<Segment> {
-    const fd = await open(join(dir, segmentFileName(baseOffset, '.log')), 'w+')
-    const seg = new Segment(dir, baseOffset, fd, indexInterval, now)
-    await (await open(seg.indexPath, 'w')).close()
-    await (await open(seg.timeIndexPath, 'w')).close()
+  static async create (dir: string, baseOffset: number, options: SegmentOptions, now: number): Promise<Segment> {
+    const fd = await open(segmentPaths(dir, baseOffset).log, 'w+')
+    const seg = new Segment(dir, baseOffset, fd, options, now)
+    await seg.offsetIndex.createEmpty()
+    await seg.timeIndex.createEmpty()
     return seg
   }
 
   /**
    * Opens an existing segment. With `recover`, or when its indexes are missing or implausible, every batch is
-   * validated (length, CRC32C, offsets), indexes are rebuilt and a torn or corrupt tail is truncated.
+   * validated (length, CRC32C, offsets) and indexes are rebuilt. Nothing is truncated here: `invalidFrom` says
+   * where the valid batches end (undefined when the whole file is valid) and the loader decides what to do.
    */
-  static async load (dir: string, baseOffset: number, indexInterval: number, recover: boolean, now: number): Promise<{ segment: Segment, truncatedBytes: number }> {
-    const logPath = join(dir, segmentFileName(baseOffset, '.log'))
+  static async load (dir: string, baseOffset: number, options: SegmentOptions, recover: boolean, now: number): Promise<{ segment: Segment, invalidFrom: number | undefined, fileSize: number }> {
+    const logPath = segmentPaths(dir, baseOffset).log
     const fd = await open(logPath, 'r+')
-    const seg = new Segment(dir, baseOffset, fd, indexInterval, (await stat(logPath)).mtimeMs || now)
+    const seg = new Segment(dir, baseOffset, fd, options, (await stat(logPath)).mtimeMs || now)
     const fileSize = (await fd.stat()).size
     if (!recover && await seg.loadIndexes(fileSize)) {
       // Trusted indexes: scan only the tail after the last index entry, validating it.
-      const from = seg.idxPositions.length > 0 ? seg.idxPositions[seg.idxPositions.length - 1] as number : 0
-      const expected = seg.idxRelOffsets.length > 0 ? baseOffset : baseOffset
-      const result = await scanBatches(fd, from, fileSize, expected, true, b => { seg.noteTailBatch(b) })
+      const from = seg.offsetIndex.lastValue ?? 0
+      const result = await scanBatches(fd, from, fileSize, baseOffset, true, b => { seg.noteTailBatch(b) })
       if (result.stop === 'end') {
         seg.size = seg.committedSize = seg.syncedSize = fileSize
         seg.nextOffset = Math.max(seg.nextOffset, result.nextOffset)
         if (seg.firstBatchTimestamp === null && fileSize > 0) seg.firstBatchTimestamp = await seg.readFirstBatchTimestamp()
-        return { segment: seg, truncatedBytes: 0 }
+        return { segment: seg, invalidFrom: undefined, fileSize }
       }
       seg.resetIndexes()
     }
-    const truncatedBytes = await seg.rebuild(fileSize)
-    return { segment: seg, truncatedBytes }
+    const validEnd = await seg.rebuild(fileSize)
+    return { segment: seg, invalidFrom: validEnd < fileSize ? validEnd : undefined, fileSize }
   }
 
   private resetIndexes (): void {
-    this.idxRelOffsets.length = 0
-    this.idxPositions.length = 0
-    this.tiTimestamps.length = 0
-    this.tiRelOffsets.length = 0
-    this.idxPersisted = 0
-    this.tiPersisted = 0
+    this.offsetIndex.clear()
+    this.timeIndex.clear()
     this.bytesSinceIndexEntry = 0
     this.maxTimestamp = -1
     this.offsetOfMaxTimestamp = this.baseOffset
@@ -218,69 +153,34 @@ export class Segment {
 
   /** Reads and sanity-checks the index files; false when they must be rebuilt. */
   private async loadIndexes (fileSize: number): Promise<boolean> {
-    const idx = await readFileIfExists(this.indexPath)
-    const ti = await readFileIfExists(this.timeIndexPath)
-    if (idx === undefined || ti === undefined) return false
-    if (idx.length % OFFSET_ENTRY_SIZE !== 0 || ti.length % TIME_ENTRY_SIZE !== 0) return false
-    let lastRel = -1
-    let lastPos = -1
-    for (let p = 0; p < idx.length; p += OFFSET_ENTRY_SIZE) {
-      const rel = idx.readInt32BE(p)
-      const pos = idx.readInt32BE(p + 4)
-      if (rel <= lastRel || pos <= lastPos || pos >= fileSize) return false
-      this.idxRelOffsets.push(rel)
-      this.idxPositions.push(pos)
-      lastRel = rel
-      lastPos = pos
+    if (!await this.offsetIndex.load(fileSize) || !await this.timeIndex.load(fileSize)) return false
+    const lastTs = this.timeIndex.lastKey
+    if (lastTs !== undefined) {
+      this.maxTimestamp = lastTs
+      this.offsetOfMaxTimestamp = this.baseOffset + (this.timeIndex.lastValue as number)
     }
-    let lastTs = -Infinity
-    let lastTiRel = -1
-    for (let p = 0; p < ti.length; p += TIME_ENTRY_SIZE) {
-      const ts = ti.readInt32BE(p) * 4294967296 + ti.readUInt32BE(p + 4)
-      const rel = ti.readInt32BE(p + 8)
-      if (ts <= lastTs || rel < lastTiRel || rel < 0) return false
-      this.tiTimestamps.push(ts)
-      this.tiRelOffsets.push(rel)
-      lastTs = ts
-      lastTiRel = rel
-    }
-    this.idxPersisted = this.idxRelOffsets.length
-    this.tiPersisted = this.tiTimestamps.length
-    if (this.tiTimestamps.length > 0) {
-      this.maxTimestamp = this.tiTimestamps[this.tiTimestamps.length - 1] as number
-      this.offsetOfMaxTimestamp = this.baseOffset + (this.tiRelOffsets[this.tiRelOffsets.length - 1] as number)
-    }
-    if (this.idxRelOffsets.length > 0) this.nextOffset = this.baseOffset + (this.idxRelOffsets[this.idxRelOffsets.length - 1] as number) + 1
+    const lastRel = this.offsetIndex.lastKey
+    if (lastRel !== undefined) this.nextOffset = this.baseOffset + lastRel + 1
     return true
   }
 
-  /** Full validation scan: rebuilds indexes, truncates at the last valid batch. Returns bytes truncated. */
+  /** Full validation scan: rebuilds indexes; returns where the valid batches end. */
   private async rebuild (fileSize: number): Promise<number> {
     this.resetIndexes()
     const result = await scanBatches(this.fd, 0, fileSize, this.baseOffset, true, b => {
       this.noteBatch(b.position, b.size, b.lastOffset, b.maxTimestamp)
     })
-    let truncated = 0
-    if (result.validEnd < fileSize) {
-      await this.fd.truncate(result.validEnd)
-      await this.fd.datasync()
-      truncated = fileSize - result.validEnd
-    }
     this.size = this.committedSize = this.syncedSize = result.validEnd
     this.nextOffset = result.nextOffset
-    await this.rewriteIndexFiles()
-    return truncated
+    await this.offsetIndex.rewrite()
+    await this.timeIndex.rewrite()
+    return result.validEnd
   }
 
-  private async rewriteIndexFiles (): Promise<void> {
-    await this.closeIndexHandles()
-    await unlinkIfExists(this.indexPath)
-    await unlinkIfExists(this.timeIndexPath)
-    await (await open(this.indexPath, 'w')).close()
-    await (await open(this.timeIndexPath, 'w')).close()
-    this.idxPersisted = 0
-    this.tiPersisted = 0
-    await this.persistIndexes()
+  /** Cuts a torn tail found by `load` (recovery of the active segment only). */
+  async truncateInvalidTail (): Promise<void> {
+    await this.fd.truncate(this.size)
+    await this.fd.datasync()
   }
 
   /** Index bookkeeping for a batch at `position` (Kafka's rule: an entry once more than index.interval.bytes went by). */
@@ -291,8 +191,7 @@ export class Segment {
       this.offsetOfMaxTimestamp = lastOffset
     }
     if (this.bytesSinceIndexEntry > this.indexInterval) {
-      this.idxRelOffsets.push(lastOffset - this.baseOffset)
-      this.idxPositions.push(position)
+      this.offsetIndex.append(lastOffset - this.baseOffset, position)
       this.maybeAddTimeEntry()
       this.bytesSinceIndexEntry = 0
     }
@@ -301,52 +200,20 @@ export class Segment {
   }
 
   private maybeAddTimeEntry (): void {
-    const lastTs = this.tiTimestamps.length > 0 ? this.tiTimestamps[this.tiTimestamps.length - 1] as number : -Infinity
-    if (this.maxTimestamp > lastTs) {
-      this.tiTimestamps.push(this.maxTimestamp)
-      this.tiRelOffsets.push(this.offsetOfMaxTimestamp - this.baseOffset)
+    if (this.maxTimestamp > (this.timeIndex.lastKey ?? -Infinity)) {
+      this.timeIndex.append(this.maxTimestamp, this.offsetOfMaxTimestamp - this.baseOffset)
     }
   }
 
   /** Writes index entries added since the last call (no fsync: indexes are rebuilt after an unclean stop). */
   async persistIndexes (): Promise<void> {
-    const newIdx = this.idxRelOffsets.length - this.idxPersisted
-    if (newIdx > 0) {
-      const buf = Buffer.allocUnsafe(newIdx * OFFSET_ENTRY_SIZE)
-      for (let i = 0; i < newIdx; i++) {
-        buf.writeInt32BE(this.idxRelOffsets[this.idxPersisted + i] as number, i * OFFSET_ENTRY_SIZE)
-        buf.writeInt32BE(this.idxPositions[this.idxPersisted + i] as number, i * OFFSET_ENTRY_SIZE + 4)
-      }
-      const [indexFd] = await this.indexHandles()
-      await indexFd.write(buf, 0, buf.length, this.idxPersisted * OFFSET_ENTRY_SIZE)
-      this.idxPersisted += newIdx
-    }
-    const newTi = this.tiTimestamps.length - this.tiPersisted
-    if (newTi > 0) {
-      const buf = Buffer.allocUnsafe(newTi * TIME_ENTRY_SIZE)
-      for (let i = 0; i < newTi; i++) {
-        const ts = this.tiTimestamps[this.tiPersisted + i] as number
-        const high = Math.floor(ts / 4294967296)
-        buf.writeInt32BE(high, i * TIME_ENTRY_SIZE)
-        buf.writeUInt32BE(ts - high * 4294967296, i * TIME_ENTRY_SIZE + 4)
-        buf.writeInt32BE(this.tiRelOffsets[this.tiPersisted + i] as number, i * TIME_ENTRY_SIZE + 8)
-      }
-      const [, timeIndexFd] = await this.indexHandles()
-      await timeIndexFd.write(buf, 0, buf.length, this.tiPersisted * TIME_ENTRY_SIZE)
-      this.tiPersisted += newTi
-    }
-  }
-
-  private async indexHandles (): Promise<[FileHandle, FileHandle]> {
-    this.indexFd ??= await open(this.indexPath, 'r+')
-    this.timeIndexFd ??= await open(this.timeIndexPath, 'r+')
-    return [this.indexFd, this.timeIndexFd]
+    await this.offsetIndex.persist()
+    await this.timeIndex.persist()
   }
 
   private async closeIndexHandles (): Promise<void> {
-    const fds = [this.indexFd, this.timeIndexFd]
-    this.indexFd = this.timeIndexFd = undefined
-    for (const fd of fds) await fd?.close()
+    await this.offsetIndex.close()
+    await this.timeIndex.close()
   }
 
   /**
@@ -384,21 +251,10 @@ export class Segment {
     this.size = this.committedSize = size
     this.syncedSize = Math.min(this.syncedSize, size)
     this.nextOffset = nextOffset
-    while (this.idxPositions.length > 0 && (this.idxPositions[this.idxPositions.length - 1] as number) >= size) {
-      this.idxPositions.pop()
-      this.idxRelOffsets.pop()
-    }
-    while (this.tiRelOffsets.length > 0 && this.baseOffset + (this.tiRelOffsets[this.tiRelOffsets.length - 1] as number) >= nextOffset) {
-      this.tiRelOffsets.pop()
-      this.tiTimestamps.pop()
-    }
-    if (this.idxPersisted > this.idxPositions.length || this.tiPersisted > this.tiTimestamps.length) {
-      this.idxPersisted = Math.min(this.idxPersisted, this.idxPositions.length)
-      this.tiPersisted = Math.min(this.tiPersisted, this.tiTimestamps.length)
-      const [indexFd, timeIndexFd] = await this.indexHandles()
-      await indexFd.truncate(this.idxPersisted * OFFSET_ENTRY_SIZE)
-      await timeIndexFd.truncate(this.tiPersisted * TIME_ENTRY_SIZE)
-    }
+    this.offsetIndex.truncateWhile((_rel, position) => position >= size)
+    this.timeIndex.truncateWhile((_ts, rel) => this.baseOffset + rel >= nextOffset)
+    await this.offsetIndex.truncateFile()
+    await this.timeIndex.truncateFile()
   }
 
   async datasync (): Promise<void> {
@@ -418,44 +274,41 @@ export class Segment {
 
   private async syncAll (): Promise<void> {
     await this.fd.sync()
-    const [indexFd, timeIndexFd] = await this.indexHandles()
-    await indexFd.sync()
-    await timeIndexFd.sync()
+    await this.offsetIndex.sync()
+    await this.timeIndex.sync()
   }
 
   /** Position to start scanning from for `offset`: the largest index entry at or below it, else 0. */
   lookupPosition (offset: number): number {
-    const rel = offset - this.baseOffset
-    let lo = 0
-    let hi = this.idxRelOffsets.length - 1
-    let found = 0
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1
-      if ((this.idxRelOffsets[mid] as number) <= rel) {
-        found = this.idxPositions[mid] as number
-        lo = mid + 1
-      } else {
-        hi = mid - 1
-      }
-    }
-    return found
+    return this.offsetIndex.floor(offset - this.baseOffset, 0)
   }
 
   /** Offset to start a timestamp search from: the largest time-index entry at or below `timestamp`, else the base. */
   lookupTimestamp (timestamp: number): number {
-    let lo = 0
-    let hi = this.tiTimestamps.length - 1
-    let found = this.baseOffset
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1
-      if ((this.tiTimestamps[mid] as number) <= timestamp) {
-        found = this.baseOffset + (this.tiRelOffsets[mid] as number)
-        lo = mid + 1
-      } else {
-        hi = mid - 1
-      }
-    }
-    return found
+    const rel = this.timeIndex.floor(timestamp, -1)
+    return rel < 0 ? this.baseOffset : this.baseOffset + rel
+  }
+
+  private corrupt (position: number, what: string): StorageError {
+    return new StorageError('corrupt-batch', `corrupt record batch at byte ${position} of ${this.logPath}: ${what}`,
+      { details: { file: this.logPath, position } })
+  }
+
+  /** The size of the batch at `at` in `chunk` (file position `position`), checked against what may be read. */
+  private checkedSize (chunk: Buffer, at: number, position: number, limit: number): number {
+    const size = batchSizeAt(chunk, at)
+    if (size < BATCH_HEADER_SIZE) throw this.corrupt(position, `length ${size - LOG_OVERHEAD} is below the batch header size`)
+    if (position + size > limit) throw this.corrupt(position, `length ${size - LOG_OVERHEAD} runs past the end of the committed log (${limit} bytes)`)
+    return size
+  }
+
+  private verify (chunk: Buffer, at: number, size: number, position: number, previousLast: number): void {
+    const base = batchBaseOffsetAt(chunk, at)
+    const last = batchLastOffsetAt(chunk, at)
+    if (last < base || base <= previousLast || base < this.baseOffset) throw this.corrupt(position, `offsets ${base}..${last} out of order`)
+    if (!this.verifyReads) return
+    const check = checkBatch(chunk, at, at + size)
+    if (!check.ok) throw this.corrupt(position, check.reason)
   }
 
   /**
@@ -463,22 +316,29 @@ export class Segment {
    * comes whole even when it is larger than `maxBytes`, unless `mustFit` (a follow-up read filling a fetch).
    * Returns null when the segment holds nothing at or after `offset`, or the first batch must fit and does not.
    * `nextBatchSize` is the size of the batch after the returned ones when the read saw its header.
+   * Throws `StorageError('corrupt-batch')` when a batch on the way fails its checks.
    */
   async read (offset: number, maxBytes: number, mustFit = false): Promise<SegmentRead | null> {
     const limit = this.committedSize
     let pos = this.lookupPosition(offset)
+    let previousLast = -1
     while (pos < limit) {
       const len = Math.min(limit - pos, Math.max(maxBytes, 0) + READ_SLACK)
       const chunk = Buffer.allocUnsafe(len)
       const got = await readFully(this.fd, chunk, pos)
+      if (got < LOG_OVERHEAD) throw this.corrupt(pos, `the file ends before the committed size ${limit}`)
       let p = 0
       let start = -1
+      // Skip the batches below `offset` (headers only: their bytes are not returned).
       while (p + HEADER_PREFIX <= got) {
-        if (batchLastOffsetAt(chunk, p) >= offset) { start = p; break }
-        p += batchSizeAt(chunk, p)
+        const size = this.checkedSize(chunk, p, pos + p, limit)
+        const last = batchLastOffsetAt(chunk, p)
+        if (last >= offset) { start = p; break }
+        previousLast = last
+        p += size
       }
       if (start < 0) {
-        if (p === 0) return null
+        if (p === 0) throw this.corrupt(pos, 'batch header cut short')
         pos += p
         continue
       }
@@ -486,20 +346,22 @@ export class Segment {
       let count = 0
       let lastOffset = -1
       while (end + HEADER_PREFIX <= got) {
-        const size = batchSizeAt(chunk, end)
+        const size = this.checkedSize(chunk, end, pos + end, limit)
         if (end + size > got) break
         if ((count > 0 || mustFit) && end + size - start > maxBytes) break
+        this.verify(chunk, end, size, pos + end, count === 0 ? previousLast : lastOffset)
         lastOffset = batchLastOffsetAt(chunk, end)
         end += size
         count++
       }
       const nextBatchSize = end + LOG_OVERHEAD <= got ? batchSizeAt(chunk, end) : undefined
       if (count === 0) {
-        const size = batchSizeAt(chunk, start)
+        const size = this.checkedSize(chunk, start, pos + start, limit)
         if (mustFit && size > maxBytes) return null
         // The first batch does not fit in the chunk: read it alone, whole.
         const whole = Buffer.allocUnsafe(size)
-        if (await readFully(this.fd, whole, pos + start) < size) return null
+        if (await readFully(this.fd, whole, pos + start) < size) throw this.corrupt(pos + start, 'the file ends inside the batch')
+        this.verify(whole, 0, size, pos + start, previousLast)
         return { buf: whole, nextOffset: batchLastOffsetAt(whole, 0) + 1, nextBatchSize: undefined }
       }
       return { buf: chunk.subarray(start, end), nextOffset: lastOffset + 1, nextBatchSize }
@@ -507,9 +369,13 @@ export class Segment {
     return null
   }
 
-  /** Scans committed batches from the one holding `fromOffset` (for timestamp searches and compaction). */
+  /**
+   * Scans committed batches from the one holding `fromOffset` (timestamp searches and compaction), validating each:
+   * a corrupt batch throws rather than being handed on (compaction would otherwise rewrite it with a fresh CRC).
+   */
   async scan (fromOffset: number, onBatch: (b: ScannedBatch) => void | 'stop' | Promise<void>): Promise<void> {
-    await scanBatches(this.fd, this.lookupPosition(fromOffset), this.committedSize, this.baseOffset, false, onBatch)
+    const result = await scanBatches(this.fd, this.lookupPosition(fromOffset), this.committedSize, this.baseOffset, true, onBatch)
+    if (result.stop !== 'end') throw this.corrupt(result.validEnd, result.stop === 'truncated' ? 'the file ends inside a batch' : 'bad length, magic, CRC or offsets')
   }
 
   retain (): void { this.refs++ }
@@ -537,14 +403,25 @@ export class Segment {
     if (this.refs === 0) await this.closeHandles()
   }
 
+  /** Closes without writing anything (a segment being quarantined or abandoned at load). */
+  async abandon (): Promise<void> {
+    this.refs = 0
+    await this.closeHandles()
+  }
+
   /** Removes the segment's files; open readers keep working on the unlinked inode until they release it. */
   async deleteFiles (): Promise<void> {
-    await unlinkIfExists(this.logPath)
-    await unlinkIfExists(this.indexPath)
-    await unlinkIfExists(this.timeIndexPath)
+    await this.unlinkFiles()
     this.release()
   }
 
-  get indexEntries (): number { return this.idxRelOffsets.length }
-  get timeIndexEntries (): number { return this.tiTimestamps.length }
+  /** Removes the segment's files but keeps the caller's reference (released later, after a swap). */
+  async unlinkFiles (): Promise<void> {
+    await unlinkIfExists(this.logPath)
+    await unlinkIfExists(this.indexPath)
+    await unlinkIfExists(this.timeIndexPath)
+  }
+
+  get indexEntries (): number { return this.offsetIndex.length }
+  get timeIndexEntries (): number { return this.timeIndex.length }
 }

@@ -2,6 +2,7 @@
 
 export type { RecordHeader, RecordInput, DecodedRecord as StoredRecord } from '../codec/record-batch.js'
 import type { DecodedRecord as StoredRecord } from '../codec/record-batch.js'
+import type { StorageErrorReason } from './errors.js'
 
 export interface AppendResult {
   /** Offset of the first record of this append. */
@@ -78,6 +79,8 @@ export interface StorageProbe {
   segmentRolled?(topic: string, partition: number, baseOffset: number): void
   segmentsDeleted?(topic: string, partition: number, count: number, reason: 'retention.ms' | 'retention.bytes'): void
   recovered?(topic: string, partition: number, truncatedBytes: number): void
+  /** A read found damaged data on disk (a batch failing its checks, missing offsets) and was refused. */
+  readFailed?(topic: string, partition: number, reason: StorageErrorReason): void
 }
 
 /** A narrow logger interface (pino's shape) so the engine does not import a logging library. */

@@ -90,12 +90,15 @@ export class GatewayMetrics {
     const recovered = new Counter({ name: 'krest_log_recovered_partitions_total', help: 'Partitions scanned by recovery after an unclean shutdown.', registers })
     const truncated = new Counter({ name: 'krest_log_recovery_truncated_bytes_total', help: 'Bytes of torn or corrupt log tails truncated by recovery.', registers })
 
+    const readErrors = new Counter({ name: 'krest_log_read_errors_total', help: 'Reads refused because the data on disk is damaged (corrupt batch, missing offsets, quarantined partition), per topic and reason.', labelNames: ['topic', 'reason'], registers })
+
     this.storageProbe = {
       fsync: (durationMs, bytes) => { fsync.observe(durationMs / 1000); fsyncBytes.inc(bytes) },
       appended: (topic, _partition, records, bytes) => { producedRecords.inc({ topic }, records); producedBytes.inc({ topic }, bytes) },
       segmentRolled: topic => { rolled.inc({ topic }) },
       segmentsDeleted: (topic, _partition, count, reason) => { deleted.inc({ topic, reason }, count) },
       recovered: (_topic, _partition, truncatedBytes) => { recovered.inc(); truncated.inc(truncatedBytes) },
+      readFailed: (topic, _partition, reason) => { readErrors.inc({ topic, reason }) },
     }
     this.consumerProbe = {
       consumed: (topic, records, bytes) => { consumedRecords.inc({ topic }, records); consumedBytes.inc({ topic }, bytes) },

@@ -1,119 +1,100 @@
 /**
  * Client-supplied regular expressions (consumer `topic_pattern`s, JSON Schema `pattern` and `patternProperties`)
- * run on V8's backtracking engine, in the one event loop: `(a+)+b` against 30 characters, or `.*.*.*x` against a
- * few thousand, blocks the whole server for minutes (ReDoS). `regexRisk` refuses the constructs that backtrack
- * badly, before the pattern is ever run:
- * - a quantified group containing a quantifier or an alternation (star height above one: `(a+)+`, `(a|a)*`,
- *   `(\w+\s?)*`), whose matching time grows exponentially with the input;
- * - back-references, with which a backtracking engine is exponential in general;
- * - more than `maxUnbounded` unbounded quantifiers (`*`, `+`, `{n,}`, `{n,m}` with a large m): each one multiplies
- *   the worst case by the input length;
- * - patterns longer than `maxLength`.
- * This is deliberately conservative: real topic patterns (`orders-.*`, `(eu|us)-events`, `logs\.[a-z]+`) pass.
+ * run in the one event loop. On V8's backtracking engine a pattern such as `(a+)+b`, `.*.*.*x` or `.{0,16}` repeated
+ * seven times then `x` takes time exponential or polynomial in the input length: one 100-character topic name or
+ * value froze the server for 10 to 45 s (ReDoS, issues 7 and 13). A guard that tried to recognise the dangerous
+ * constructs was bypassed with bounded quantifiers, so user patterns no longer run on V8's engine at all: they are
+ * compiled with RE2JS, a port of RE2 that matches in time linear in the input whatever the pattern. What RE2 cannot
+ * express in linear time (back-references, lookaround) is refused at compile time with a clear message.
+ *
+ * The syntax accepted is ECMAScript's as far as RE2 shares it (`RE2JS.translateRegExp` maps `\u{…}`, `\cX` and the
+ * like); `\s` and `.` follow RE2 (ASCII whitespace; everything but `\n`).
  */
+import { RE2JS } from 're2js'
 
-export interface RegexLimits {
-  /** Most unbounded quantifiers (default 3). */
-  maxUnbounded?: number
+/** A compiled user pattern; every method runs in time linear in the input. */
+export interface SafeRegex {
+  /** Does the pattern match somewhere in `input` (RegExp#test)? */
+  test (input: string): boolean
+  /** Does the pattern match the whole of `input` (Java's `Matcher.matches()`)? */
+  matchesWhole (input: string): boolean
+  /** `/pattern/`, as RegExp's: ajv keys compiled patterns by it. */
+  toString (): string
+}
+
+/** Thrown when a pattern is not valid, too long, or uses what a linear-time engine cannot run. */
+export class UnsafePatternError extends Error {
+  constructor (message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'UnsafePatternError'
+  }
+}
+
+export interface SafeRegexOptions {
   /** Longest pattern, in characters (default 1000). */
   maxLength?: number
 }
 
-/** `{n,m}` with m above this counts as unbounded. */
-const LARGE_REPEAT = 16
+export const DEFAULT_MAX_PATTERN_LENGTH = 1000
 
-interface Frame {
-  /** The group contains a quantifier (at any depth). */
-  quantified: boolean
-  /** The group contains an alternation (at any depth). */
-  alternation: boolean
-}
-
-/** Why `source` may backtrack catastrophically, or undefined when it is safe to run. */
-export function regexRisk (source: string, limits: RegexLimits = {}): string | undefined {
-  const maxUnbounded = limits.maxUnbounded ?? 3
-  const maxLength = limits.maxLength ?? 1000
-  if (source.length > maxLength) return `it is longer than ${maxLength} characters`
-  const stack: Frame[] = [{ quantified: false, alternation: false }]
-  let unbounded = 0
-  // What the next quantifier applies to: a closed group (its frame), a single atom, or nothing.
-  let last: Frame | 'atom' | undefined
-  let i = 0
-  while (i < source.length) {
-    const c = source[i] as string
-    const top = stack[stack.length - 1] as Frame
-    if (c === '\\') {
-      const next = source[i + 1] ?? ''
-      if (/[1-9]/.test(next) || (next === 'k' && source[i + 2] === '<')) return 'it uses a back-reference'
-      i += 2
-      last = 'atom'
-      continue
-    }
-    if (c === '[') {
-      // a character class is one atom; skip to its closing bracket (escapes inside, a leading ] or ^])
-      i++
-      if (source[i] === '^') i++
-      if (source[i] === ']') i++
-      while (i < source.length && source[i] !== ']') i += source[i] === '\\' ? 2 : 1
-      i++
-      last = 'atom'
-      continue
-    }
-    if (c === '(') {
-      stack.push({ quantified: false, alternation: false })
-      // skip the group's prefix: (?: (?= (?! (?<= (?<! (?<name>
-      if (source[i + 1] === '?') {
-        const m = /^\(\?(?::|=|!|<=|<!|<[A-Za-z_$][\w$]*>)/.exec(source.slice(i))
-        i += m === null ? 2 : m[0].length
-      } else {
-        i++
-      }
-      last = undefined
-      continue
-    }
-    if (c === ')') {
-      const closed = stack.pop()
-      if (closed === undefined || stack.length === 0) return 'its parentheses do not balance'
-      const parent = stack[stack.length - 1] as Frame
-      parent.quantified ||= closed.quantified
-      parent.alternation ||= closed.alternation
-      last = closed
-      i++
-      continue
-    }
-    if (c === '|') {
-      top.alternation = true
-      last = undefined
-      i++
-      continue
-    }
-    let quantifier: { unbounded: boolean, length: number } | undefined
-    if (c === '*' || c === '+') quantifier = { unbounded: true, length: 1 }
-    else if (c === '?') quantifier = { unbounded: false, length: 1 }
-    else if (c === '{') {
-      const m = /^\{(\d+)(,(\d*))?\}/.exec(source.slice(i))
-      if (m !== null) {
-        const max = m[2] === undefined ? Number(m[1]) : m[3] === '' ? Infinity : Number(m[3])
-        quantifier = { unbounded: max > LARGE_REPEAT, length: m[0].length }
-      }
-    }
-    if (quantifier !== undefined && last !== undefined) {
-      // a lazy or possessive-looking suffix changes nothing for the worst case
-      let length = quantifier.length
-      if (source[i + length] === '?') length++
-      const optionalOnly = c === '?'
-      if (last !== 'atom' && !optionalOnly && (last.quantified || last.alternation)) {
-        return `a repeated group contains a ${last.quantified ? 'quantifier' : 'alternation'} (nested repetition backtracks exponentially)`
-      }
-      if (quantifier.unbounded && ++unbounded > maxUnbounded) return `it has more than ${maxUnbounded} unbounded repetitions`
-      top.quantified = true
-      last = undefined
-      i += length
-      continue
-    }
-    last = 'atom'
-    i++
+/** Compiles `pattern` (ECMAScript syntax) for linear-time matching; throws UnsafePatternError. */
+export function compileSafeRegex (pattern: string, options: SafeRegexOptions = {}): SafeRegex {
+  const maxLength = options.maxLength ?? DEFAULT_MAX_PATTERN_LENGTH
+  if (pattern.length > maxLength) throw new UnsafePatternError(`it is longer than ${maxLength} characters`)
+  // ECMAScript's grammar first (V8 parses without matching): translateRegExp would otherwise turn what ECMAScript
+  // refuses or reads as a back-reference (`\k<x>`, `\8`) into a literal letter or digit, silently.
+  try {
+    // eslint-disable-next-line no-new
+    new RegExp(pattern, 'u')
+  } catch (err) {
+    throw new UnsafePatternError((err as Error).message, { cause: err })
   }
-  if (stack.length !== 1) return 'its parentheses do not balance'
-  return undefined
+  if (hasBackReference(pattern)) throw new UnsafePatternError('it uses a back-reference (patterns run on a linear-time engine without back-references or lookaround)')
+  let compiled: RE2JS
+  try {
+    compiled = RE2JS.compile(RE2JS.translateRegExp(pattern))
+  } catch (err) {
+    // RE2JSSyntaxException: "error parsing regexp: invalid or unsupported Perl syntax: `(?=`", "invalid escape sequence: `\1`", …
+    const detail = (err as Error).message.replace(/^error parsing regexp: /, '')
+    throw new UnsafePatternError(`${detail} (patterns run on a linear-time engine without back-references or lookaround)`, { cause: err })
+  }
+  return {
+    test: (input) => compiled.test(input),
+    matchesWhole: (input) => compiled.testExact(input),
+    toString: () => `/${pattern}/`
+  }
 }
+
+/** A `\1`…`\9` or `\k<name>` escape outside a character class (valid ECMAScript is assumed). */
+function hasBackReference (pattern: string): boolean {
+  let inClass = false
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]
+    if (c === '\\') {
+      const next = pattern[i + 1] ?? ''
+      if (!inClass && (next === 'k' || (next >= '1' && next <= '9'))) return true
+      i++
+    } else if (c === '[') {
+      inClass = true
+    } else if (c === ']') {
+      inClass = false
+    }
+  }
+  return false
+}
+
+/** The shape of ajv's `code.regExp` option (declared here so this module does not depend on ajv). */
+export interface RegExpEngine {
+  (pattern: string, flags: string): { test: (input: string) => boolean }
+  code: string
+}
+
+/**
+ * A regular-expression engine for ajv's `code.regExp` option: JSON Schema `pattern` and `patternProperties` then run
+ * on RE2JS. ajv passes the `u` flag, which changes nothing here (RE2 always matches code points). Throws
+ * UnsafePatternError, which makes `ajv.compile` throw: callers check patterns at registration, so it never does.
+ */
+export const safeRegExpEngine: RegExpEngine = Object.assign(
+  (pattern: string, _flags: string) => compileSafeRegex(pattern),
+  { code: 'compileSafeRegex' }
+)

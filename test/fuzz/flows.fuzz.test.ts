@@ -23,7 +23,7 @@ const onRejection = (reason: unknown): void => { rejections.push(reason) }
 beforeAll(async () => {
   process.on('unhandledRejection', onRejection)
   server = await startFuzzServer()
-  clusterId = server.gateway.store.clusterId
+  clusterId = server.gateway.backend.metadata.clusterId
   for (const [name, partitions] of [['flow-a', 3], ['flow-b', 1]] as const) {
     const r = await server.send({ method: 'POST', path: `/v3/clusters/${clusterId}/topics`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ topic_name: name, partitions_count: partitions }) })
     expect(r?.status).toBe(201)

@@ -20,7 +20,7 @@ const rejections: unknown[] = []
 const onRejection = (reason: unknown): void => { rejections.push(reason) }
 
 async function setUp (s: FuzzServer): Promise<Fixture> {
-  const clusterId = s.gateway.store.clusterId
+  const clusterId = s.gateway.backend.metadata.clusterId
   const ok = async (method: string, path: string, body: unknown, type = 'application/vnd.kafka.v2+json', registryPort = false): Promise<unknown> => {
     const r = await s.send({ method, path, body: JSON.stringify(body), headers: { 'content-type': type }, registryPort })
     if (r === undefined || r.status >= 300) throw new Error(`fixture ${method} ${path}: ${r?.status} ${r?.text}`)

@@ -109,7 +109,7 @@ describe('fuzz: the wire', () => {
     const cases = [
       { path: '/topics/fuzzwire', type: 'application/vnd.kafka.binary.v2+json', body: `{"records":[{"value":"${big}"}]}` },
       { path: '/topics/fuzzwire', type: 'application/vnd.kafka.json.v2+json', body: `{"records":[{"value":"${big}"}]}` },
-      { path: `/v3/clusters/${server.gateway.store.clusterId}/topics/fuzzwire/records`, type: 'application/json', body: `{"value":{"type":"STRING","data":"${big}"}}` },
+      { path: `/v3/clusters/${server.gateway.backend.metadata.clusterId}/topics/fuzzwire/records`, type: 'application/json', body: `{"value":{"type":"STRING","data":"${big}"}}` },
       { path: '/subjects/big/versions', type: 'application/vnd.schemaregistry.v1+json', body: JSON.stringify({ schema: JSON.stringify({ type: 'record', name: 'r', doc: big, fields: [] }) }) },
       { path: '/consumers/g', type: 'application/vnd.kafka.v2+json', body: JSON.stringify({ name: big }) },
     ]

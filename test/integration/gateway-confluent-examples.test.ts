@@ -7,6 +7,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHarness } from './gateway-harness.js'
 import type { Harness } from './gateway-harness.js'
+import { readPartition, endOffset, hasTopic } from '../helpers/backend-reads.js'
 
 const run = promisify(execFile)
 let h: Harness
@@ -36,7 +37,7 @@ describe('Confluent quick start (v2)', () => {
       '--data', '{"records":[{"value":"S2Fma2E="}]}', 'http://localhost:8082/topics/binarytest')
     expect(res.status).toBe(200)
     expect(res.body).toEqual({ offsets: [{ partition: 0, offset: 0, error_code: null, error: null }], key_schema_id: null, value_schema_id: null })
-    const stored = await h.gateway.store.partition('binarytest', 0).read(0, 1024)
+    const stored = { records: await readPartition(h.gateway.backend, 'binarytest', 0) }
     expect(stored.records[0]?.value?.toString()).toBe('Kafka')
   })
 
@@ -51,7 +52,7 @@ describe('Confluent quick start (v2)', () => {
 
 describe('Confluent API reference (v2)', () => {
   it('POST /topics/test with binary records, one naming partition 1', async () => {
-    await h.gateway.store.createTopic('test', { partitions: 2 })
+    await h.gateway.backend.admin.createTopic('test', { partitions: 2 })
     const res = await curl('-X', 'POST', '-H', 'Content-Type: application/vnd.kafka.binary.v2+json',
       '-H', 'Accept: application/vnd.kafka.v2+json, application/vnd.kafka+json, application/json',
       '--data', JSON.stringify({ records: [{ key: 'a2V5', value: 'Y29uZmx1ZW50' }, { value: 'a2Fma2E=', partition: 1 }, { value: 'bG9ncw==' }] }),
@@ -91,7 +92,7 @@ describe('Confluent API reference (v2)', () => {
     const offsets = await curl('-H', 'Accept: application/vnd.kafka.v2+json', 'http://localhost:8082/topics/test/partitions/1/offsets')
     const o = offsets.body as { beginning_offset: number, end_offset: number }
     expect(o.beginning_offset).toBe(0)
-    expect(o.end_offset).toBe(h.gateway.store.partition('test', 1).highWatermark)
+    expect(o.end_offset).toBe((await endOffset(h.gateway.backend, 'test', 1)))
     const brokers = await curl('-H', 'Accept: application/vnd.kafka.v2+json', 'http://localhost:8082/brokers')
     expect(brokers.body).toEqual({ brokers: [0] })
   })
@@ -127,6 +128,6 @@ describe('Confluent API reference (v3 topics)', () => {
     expect((patch.body as { partitions_count: number }).partitions_count).toBe(10)
     const del = await curl('-X', 'DELETE', `${base}/topics/topic-1`)
     expect(del.status).toBe(204)
-    expect(h.gateway.store.hasTopic('topic-1')).toBe(false)
+    expect((await hasTopic(h.gateway.backend, 'topic-1'))).toBe(false)
   })
 })

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { BINARY, JSON_V2, b64, startHarness } from './gateway-harness.js'
 import type { Harness } from './gateway-harness.js'
+import { readPartition, endOffset } from '../helpers/backend-reads.js'
 
 let h: Harness | undefined
 afterEach(async () => { await h?.close(); h = undefined })
@@ -10,7 +11,7 @@ interface Offsets { offsets: { partition: number, offset: number, error_code: nu
 describe('concurrent produce', () => {
   it('200 concurrent single-record produces get unique, gap-free offsets', async () => {
     h = await startHarness()
-    await h.gateway.store.createTopic('c', { partitions: 1 })
+    await h.gateway.backend.admin.createTopic('c', { partitions: 1 })
     const harness = h
     const replies = await Promise.all(Array.from({ length: 200 }, (_, i) =>
       harness.call('POST', '/topics/c', { body: { records: [{ value: b64(`r${i}`) }] }, headers: { 'content-type': BINARY } })))
@@ -23,14 +24,14 @@ describe('concurrent produce', () => {
     })
     expect([...offsets].sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i))
     // Each offset holds the record of the request it was acknowledged to.
-    const read = await h.gateway.store.partition('c', 0).read(0, 1 << 20)
+    const read = { records: await readPartition(h.gateway.backend, 'c', 0) }
     const byOffset = new Map(read.records.map(r => [r.offset, r.value?.toString()]))
     offsets.forEach((o, i) => { expect(byOffset.get(o)).toBe(`r${i}`) })
   })
 
   it('concurrent multi-record keyed produces across partitions stay gap-free and in request order per partition', async () => {
     h = await startHarness()
-    await h.gateway.store.createTopic('k', { partitions: 3 })
+    await h.gateway.backend.admin.createTopic('k', { partitions: 3 })
     const harness = h
     const replies = await Promise.all(Array.from({ length: 200 }, (_, i) =>
       harness.call('POST', '/topics/k', { body: { records: Array.from({ length: 5 }, (_, j) => ({ key: `key-${(i + j) % 17}`, value: { i, j } })) }, headers: { 'content-type': JSON_V2 } })))
@@ -54,7 +55,7 @@ describe('concurrent produce', () => {
     for (const [p, list] of perPartition) {
       list.sort((a, b) => a - b)
       expect(list).toEqual(Array.from({ length: list.length }, (_, i) => i))
-      expect(h.gateway.store.partition('k', p).highWatermark).toBe(list.length)
+      expect((await endOffset(h.gateway.backend, 'k', p))).toBe(list.length)
       total += list.length
     }
     expect(total).toBe(1000)
@@ -71,8 +72,9 @@ describe('concurrent auto-create', () => {
       expect(r.status).toBe(200)
       expect((r.body as Offsets).offsets[0]?.error_code).toBeNull()
     }
-    expect(h.gateway.store.describeTopic('born').partitions).toBe(3)
-    const total = [0, 1, 2].reduce((n, p) => n + harness.gateway.store.partition('born', p).highWatermark, 0)
+    expect((await h.gateway.backend.admin.describeTopic('born')).partitions.length).toBe(3)
+    let total = 0
+    for (const p of [0, 1, 2]) total += await endOffset(h.gateway.backend, 'born', p)
     expect(total).toBe(50)
   })
 })
@@ -90,7 +92,7 @@ describe('restart durability', () => {
     expect((meta.body as { configs: Record<string, string>, partitions: unknown[] }).configs['retention.ms']).toBe('999999')
     expect((meta.body as { partitions: unknown[] }).partitions).toHaveLength(2)
     expect((await h.call('GET', '/topics/keep/partitions/1/offsets')).body).toEqual({ beginning_offset: 0, end_offset: 2 })
-    const read = await h.gateway.store.partition('keep', 1).read(0, 1 << 20)
+    const read = { records: await readPartition(h.gateway.backend, 'keep', 1) }
     expect(read.records.map(r => [r.key?.toString() ?? null, r.value?.toString()])).toEqual([['a', 'one'], [null, 'two']])
     const next = await h.call('POST', '/topics/keep/partitions/1', { body: { records: [{ value: b64('three') }] }, headers: { 'content-type': BINARY } })
     expect((next.body as Offsets).offsets[0]?.offset).toBe(2)
@@ -100,7 +102,7 @@ describe('restart durability', () => {
 describe('graceful shutdown', () => {
   it('finishes in-flight produces: every acknowledged record is there after the restart', async () => {
     h = await startHarness()
-    await h.gateway.store.createTopic('g', { partitions: 1 })
+    await h.gateway.backend.admin.createTopic('g', { partitions: 1 })
     const harness = h
     let firstReply: () => void = () => undefined
     const first = new Promise<void>(resolve => { firstReply = resolve })
@@ -122,9 +124,8 @@ describe('graceful shutdown', () => {
     const acked = results.filter(r => r.status === 200)
     expect(acked.length).toBeGreaterThan(0)
     await harness.restart()
-    const log = harness.gateway.store.partition('g', 0)
-    expect(log.highWatermark).toBeGreaterThanOrEqual(acked.length)
-    const read = await log.read(0, 1 << 20)
+    expect(await endOffset(harness.gateway.backend, 'g', 0)).toBeGreaterThanOrEqual(acked.length)
+    const read = { records: await readPartition(harness.gateway.backend, 'g', 0) }
     const byOffset = new Map(read.records.map(x => [x.offset, x.value?.toString()]))
     for (const r of acked) expect(byOffset.get(r.offset as number)).toBe(`g${r.i}`)
   })

@@ -8,7 +8,7 @@ let h: Harness
 let cid = ''
 beforeAll(async () => {
   h = await startHarness({ 'request.body.max.bytes': 64 * 1024 })
-  await h.gateway.store.createTopic('fuzz', { partitions: 2, configs: { 'max.message.bytes': '2000' } })
+  await h.gateway.backend.admin.createTopic('fuzz', { partitions: 2, configs: { 'max.message.bytes': '2000' } })
   cid = h.gateway.backend.metadata.clusterId
 })
 afterAll(async () => { await h.close() })

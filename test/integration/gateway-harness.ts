@@ -6,7 +6,8 @@ import { request } from 'undici'
 import { isSettingName, resolveConfig } from '../../src/config/load.js'
 import type { SettingName } from '../../src/config/settings.js'
 import { startGateway } from '../../src/gateway.js'
-import type { Gateway } from '../../src/gateway.js'
+import type { Gateway, GatewayOptions } from '../../src/gateway.js'
+import { LogStore } from '../../src/storage/index.js'
 
 export interface Reply {
   status: number
@@ -18,6 +19,12 @@ export interface Reply {
 
 export interface Harness {
   gateway: Gateway
+  /**
+   * The storage engine under the running gateway, captured through the `openStore` seam: only for what no client
+   * can do (fault injection, engine-level setup such as an extra internal topic). Reads and admin go through
+   * `gateway.backend` (see `test/helpers/backend-reads.ts`) or HTTP.
+   */
+  storage: LogStore
   dataDir: string
   url: string
   call(method: string, path: string, options?: { body?: unknown, raw?: string | Buffer, headers?: Record<string, string> }): Promise<Reply>
@@ -33,9 +40,15 @@ export const JSON_V2 = 'application/vnd.kafka.json.v2+json'
 export async function startHarness (overrides: Partial<Record<SettingName, unknown>> = {}, existingDir?: string): Promise<Harness> {
   const dataDir = existingDir ?? await mkdtemp(join(tmpdir(), 'krest-gw-'))
   const config = resolveConfig({ overrides: { host: '127.0.0.1', port: 0, 'schema.registry.port': 0, 'data.dir': dataDir, 'log.level': 'silent', ...overrides } })
-  let gateway = await startGateway(config, { logger: false })
+  let storage: LogStore | undefined
+  const options: GatewayOptions = { logger: false, openStore: async o => (storage = await LogStore.open(o)) }
+  let gateway = await startGateway(config, options)
   const harness: Harness = {
     get gateway () { return gateway },
+    get storage () {
+      if (storage === undefined) throw new Error('the storage engine is not open')
+      return storage
+    },
     dataDir,
     get url () { return gateway.url },
     async call (method, path, options = {}) {
@@ -57,7 +70,7 @@ export async function startHarness (overrides: Partial<Record<SettingName, unkno
     },
     async restart () {
       await gateway.close()
-      gateway = await startGateway(config, { logger: false })
+      gateway = await startGateway(config, options)
     },
     async close () {
       await gateway.close()

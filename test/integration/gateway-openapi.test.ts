@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { generateOpenApiDocument } from '../../src/http/openapi-document.js'
+import { generateOpenApiDocument } from '../../src/openapi-document.js'
 import { startHarness } from './gateway-harness.js'
 import type { Harness } from './gateway-harness.js'
 

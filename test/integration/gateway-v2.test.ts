@@ -3,18 +3,17 @@ import { partitionForKey } from '../../src/codec/murmur2.js'
 import { KrestError } from '../../src/util/errors.js'
 import { BINARY, JSON_V2, V2, b64, startHarness } from './gateway-harness.js'
 import type { Harness } from './gateway-harness.js'
+import { endOffset, hasTopic, readPartition } from '../helpers/backend-reads.js'
 
 let h: Harness | undefined
 afterEach(async () => { await h?.close(); h = undefined })
 
 async function read (harness: Harness, topic: string, partition: number): Promise<{ key: string | null, value: string | null, headers: { key: string, value: string | null }[], timestamp: number, offset: number }[]> {
-  const log = harness.gateway.store.partition(topic, partition)
-  if (log.highWatermark === 0) return []
-  const res = await log.read(0, 1 << 20)
-  return res.records.map(r => ({
+  const records = await readPartition(harness.gateway.backend, topic, partition)
+  return records.map(r => ({
     key: r.key === null ? null : r.key.toString('utf8'),
     value: r.value === null ? null : r.value.toString('utf8'),
-    headers: r.headers.map(x => ({ key: x.key, value: x.value === null ? null : x.value.toString('utf8') })),
+    headers: r.headers.map((x: { key: string, value: Buffer | null }) => ({ key: x.key, value: x.value === null ? null : x.value.toString('utf8') })),
     timestamp: r.timestamp,
     offset: r.offset,
   }))
@@ -35,9 +34,9 @@ describe('v2 metadata', () => {
   it('lists topics, hiding internal ones', async () => {
     h = await startHarness()
     expect((await h.call('GET', '/topics')).body).toEqual([])
-    await h.gateway.store.createTopic('orders', { partitions: 2 })
-    await h.gateway.store.createTopic('krest-internal-test', { partitions: 1, internal: true })
-    await h.gateway.store.createTopic('audit', { partitions: 1 })
+    await h.gateway.backend.admin.createTopic('orders', { partitions: 2 })
+    await h.storage.createTopic('krest-internal-test', { partitions: 1, internal: true })
+    await h.gateway.backend.admin.createTopic('audit', { partitions: 1 })
     const res = await h.call('GET', '/topics')
     expect(res.status).toBe(200)
     expect(res.body).toEqual(['audit', 'orders'])
@@ -45,7 +44,7 @@ describe('v2 metadata', () => {
 
   it('describes a topic with all effective configs and its partitions', async () => {
     h = await startHarness()
-    await h.gateway.store.createTopic('orders', { partitions: 2, configs: { 'retention.ms': '1000' } })
+    await h.gateway.backend.admin.createTopic('orders', { partitions: 2, configs: { 'retention.ms': '1000' } })
     const res = await h.call('GET', '/topics/orders')
     expect(res.status).toBe(200)
     const body = res.body as { name: string, configs: Record<string, string>, partitions: unknown[] }
@@ -60,7 +59,7 @@ describe('v2 metadata', () => {
 
   it('answers 404/40403 for a missing topic (Kafka UnknownTopicOrPartition, as Confluent) and 404/40402 for a missing partition', async () => {
     h = await startHarness()
-    await h.gateway.store.createTopic('orders', { partitions: 2 })
+    await h.gateway.backend.admin.createTopic('orders', { partitions: 2 })
     for (const path of ['/topics/nope', '/topics/nope/partitions', '/topics/nope/partitions/0', '/topics/nope/partitions/0/offsets']) {
       const res = await h.call('GET', path)
       expect(res.status, path).toBe(404)
@@ -78,7 +77,7 @@ describe('v2 metadata', () => {
 
   it('lists partitions, one partition, offsets and brokers', async () => {
     h = await startHarness()
-    await h.gateway.store.createTopic('orders', { partitions: 3 })
+    await h.gateway.backend.admin.createTopic('orders', { partitions: 3 })
     const parts = await h.call('GET', '/topics/orders/partitions')
     expect(parts.status).toBe(200)
     expect((parts.body as unknown[]).length).toBe(3)
@@ -121,7 +120,7 @@ describe('v2 metadata', () => {
 describe('v2 produce', () => {
   it('produces binary records, partitioning keys with Kafka murmur2', async () => {
     h = await startHarness()
-    await h.gateway.store.createTopic('orders', { partitions: 4 })
+    await h.gateway.backend.admin.createTopic('orders', { partitions: 4 })
     const keys = ['alice', 'bob', 'carol', 'dave', 'erin']
     const res = await h.call('POST', '/topics/orders', {
       body: { records: keys.map(k => ({ key: b64(k), value: b64(`v-${k}`) })) },
@@ -147,7 +146,7 @@ describe('v2 produce', () => {
 
   it('produces json records (vnd.kafka.json and plain application/json), hashing the key\'s JSON text', async () => {
     h = await startHarness()
-    await h.gateway.store.createTopic('events', { partitions: 3 })
+    await h.gateway.backend.admin.createTopic('events', { partitions: 3 })
     const res = await h.call('POST', '/topics/events', {
       body: { records: [{ key: { id: 7 }, value: { foo: 'bar', n: [1, 2] } }, { value: null }, { value: 'text' }] },
       headers: { 'content-type': JSON_V2 },
@@ -166,7 +165,7 @@ describe('v2 produce', () => {
 
   it('json format stores each value\'s bytes as sent; keys are hashed on their compact JSON text', async () => {
     h = await startHarness()
-    await h.gateway.store.createTopic('raw', { partitions: 3 })
+    await h.gateway.backend.admin.createTopic('raw', { partitions: 3 })
     const raw = '{ "records": [ { "key": { "id" : 7 }, "value": { "a" : [1, 2.50, "\\u00e9"] } }, { "key": "k", "value": null }, { "key": "k" } ] }'
     const res = await h.call('POST', '/topics/raw', { raw, headers: { 'content-type': JSON_V2 } })
     expect(res.status).toBe(200)
@@ -196,7 +195,7 @@ describe('v2 produce', () => {
 
   it('produces to a partition; a record\'s own partition overrides the path (Confluent quirk)', async () => {
     h = await startHarness()
-    await h.gateway.store.createTopic('p', { partitions: 3 })
+    await h.gateway.backend.admin.createTopic('p', { partitions: 3 })
     const res = await h.call('POST', '/topics/p/partitions/1', { body: { records: [{ value: b64('x') }, { value: b64('y'), partition: 2 }] }, headers: { 'content-type': BINARY } })
     expect(res.status).toBe(200)
     expect((res.body as { offsets: unknown[] }).offsets).toEqual([
@@ -207,8 +206,8 @@ describe('v2 produce', () => {
 
   it('a storage failure on one partition fails only that partition\'s records, each with its error', async () => {
     h = await startHarness()
-    await h.gateway.store.createTopic('half', { partitions: 2 })
-    const broken = h.gateway.store.partition('half', 1)
+    await h.gateway.backend.admin.createTopic('half', { partitions: 2 })
+    const broken = h.storage.partition('half', 1)
     broken.append = async () => { throw new KrestError('STORAGE_ERROR', 'write to half-1 failed: EIO') }
     const res = await h.call('POST', '/topics/half', {
       body: { records: [{ value: b64('a'), partition: 0 }, { value: b64('b'), partition: 1 }, { value: b64('c'), partition: 0 }] },
@@ -235,28 +234,28 @@ describe('v2 produce', () => {
     const res = await h.call('POST', '/topics/missing', { body: { records: [{ value: b64('x') }] }, headers: { 'content-type': BINARY } })
     expect(res.status).toBe(404)
     expect(res.body).toEqual({ error_code: 40401, message: 'Topic not found.' })
-    expect(h.gateway.store.hasTopic('missing')).toBe(false)
+    expect((await hasTopic(h.gateway.backend, 'missing'))).toBe(false)
   })
 
   it('refuses producing to internal topics', async () => {
     h = await startHarness()
-    if (!h.gateway.store.hasTopic('__consumer_offsets')) await h.gateway.store.createTopic('__consumer_offsets', { partitions: 1, internal: true })
-    const before = h.gateway.store.partition('__consumer_offsets', 0).highWatermark
+    if (!(await hasTopic(h.gateway.backend, '__consumer_offsets'))) await h.storage.createTopic('__consumer_offsets', { partitions: 1, internal: true })
+    const before = (await endOffset(h.gateway.backend, '__consumer_offsets', 0))
     const res = await h.call('POST', '/topics/__consumer_offsets', { body: { records: [{ value: b64('x') }] }, headers: { 'content-type': BINARY } })
     expect(res.status).toBe(400)
     expect((res.body as { error_code: number }).error_code).toBe(40002)
-    expect(h.gateway.store.partition('__consumer_offsets', 0).highWatermark).toBe(before)
+    expect((await endOffset(h.gateway.backend, '__consumer_offsets', 0))).toBe(before)
   })
 })
 
 describe('v2 produce errors: 4xx in Confluent shape, nothing written', () => {
   async function setup (overrides: Parameters<typeof startHarness>[0] = {}): Promise<Harness> {
     h = await startHarness(overrides)
-    await h.gateway.store.createTopic('t', { partitions: 2 })
+    await h.gateway.backend.admin.createTopic('t', { partitions: 2 })
     return h
   }
   async function endOffsets (harness: Harness): Promise<number[]> {
-    return [0, 1].map(p => harness.gateway.store.partition('t', p).highWatermark)
+    return await Promise.all([0, 1].map(p => endOffset(harness.gateway.backend, 't', p)))
   }
 
   it('415 for a missing, foreign or non-embedded Content-Type', async () => {
@@ -315,7 +314,7 @@ describe('v2 produce errors: 4xx in Confluent shape, nothing written', () => {
 
   it('413 for a record over max.message.bytes, with nothing written', async () => {
     h = await startHarness()
-    await h.gateway.store.createTopic('t', { partitions: 2, configs: { 'max.message.bytes': '1000' } })
+    await h.gateway.backend.admin.createTopic('t', { partitions: 2, configs: { 'max.message.bytes': '1000' } })
     const big = Buffer.alloc(2000, 7).toString('base64')
     const res = await h.call('POST', '/topics/t', { body: { records: [{ value: b64('small') }, { value: big }] }, headers: { 'content-type': BINARY } })
     expect(res.status).toBe(413)
@@ -329,7 +328,7 @@ describe('v2 produce errors: 4xx in Confluent shape, nothing written', () => {
 
   it('400/40002 for a record without a key on a compacted topic, with nothing written', async () => {
     h = await startHarness()
-    await h.gateway.store.createTopic('t', { partitions: 2, configs: { 'cleanup.policy': 'compact' } })
+    await h.gateway.backend.admin.createTopic('t', { partitions: 2, configs: { 'cleanup.policy': 'compact' } })
     const res = await h.call('POST', '/topics/t', { body: { records: [{ key: b64('k'), value: b64('x') }, { value: b64('no key') }] }, headers: { 'content-type': BINARY } })
     expect(res.status).toBe(400)
     expect(res.body).toMatchObject({ error_code: 40002 })
@@ -342,7 +341,7 @@ describe('v2 produce errors: 4xx in Confluent shape, nothing written', () => {
     const res = await harness.call('POST', '/topics/bad%20name!', { body: { records: [{ value: b64('x') }] }, headers: { 'content-type': BINARY } })
     expect(res.status).toBe(422)
     expect((res.body as { error_code: number }).error_code).toBe(42206)
-    expect(harness.gateway.store.hasTopic('bad name!')).toBe(false)
+    expect((await hasTopic(harness.gateway.backend, 'bad name!'))).toBe(false)
   })
 
   it('413 for a body over request.body.max.bytes', async () => {

@@ -70,7 +70,7 @@ describe('request bodies', () => {
   it('takes a "__proto__" key in a v2 json value as data, and refuses a topic config named __proto__', async () => {
     const res = await h.call('POST', '/topics/bodies', { raw: '{"records":[{"value":{"__proto__":{"polluted":1},"a":2}}]}', headers: { 'content-type': JSON_V2 } })
     expect(res.status, res.text).toBe(200)
-    const log = h.gateway.store.partition('bodies', 0)
+    const log = h.storage.partition('bodies', 0)
     const read = await log.read(0, 1 << 20)
     expect(JSON.parse(read.records.at(-1)?.value?.toString('utf8') ?? '')).toEqual(JSON.parse('{"__proto__":{"polluted":1},"a":2}'))
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()

@@ -97,7 +97,7 @@ describe('request size limits', () => {
 
   it('a record over the topic\'s max.message.bytes answers 413 and writes nothing', async () => {
     const h = await harness()
-    const cid = h.gateway.store.clusterId
+    const cid = h.gateway.backend.metadata.clusterId
     const created = await h.call('POST', `/v3/clusters/${cid}/topics`, {
       body: { topic_name: 'small', partitions_count: 1, configs: [{ name: 'max.message.bytes', value: '1024' }] },
       headers: { 'content-type': 'application/json' },
@@ -121,7 +121,7 @@ describe('partition limit', () => {
   it('a topic create, partition increase or auto-create past partitions.max answers 400/40002 and creates nothing', async () => {
     // internal topics count too: __consumer_offsets (1 partition here) and _schemas (1)
     const h = await harness({ 'partitions.max': 10, 'offsets.topic.num.partitions': 1 })
-    const cid = h.gateway.store.clusterId
+    const cid = h.gateway.backend.metadata.clusterId
     const create = async (name: string, partitions: number): Promise<{ status: number, body: unknown }> =>
       await h.call('POST', `/v3/clusters/${cid}/topics`, { body: { topic_name: name, partitions_count: partitions }, headers: { 'content-type': 'application/json' } })
     expect((await create('a', 5)).status).toBe(201)
@@ -171,7 +171,7 @@ describe('consumer instance limits', () => {
 
   it('a records GET over consumer.long.polls.max answers 503 at once while the others wait', async () => {
     const h = await harness({ 'consumer.long.polls.max': 2, 'consumer.request.timeout.ms': 60_000 })
-    const cid = h.gateway.store.clusterId
+    const cid = h.gateway.backend.metadata.clusterId
     expect((await h.call('POST', `/v3/clusters/${cid}/topics`, { body: { topic_name: 'quiet', partitions_count: 1 }, headers: { 'content-type': 'application/json' } })).status).toBe(201)
     // each waiting instance in its own group, so no rebalance disturbs the waits
     for (const g of ['p1', 'p2']) {

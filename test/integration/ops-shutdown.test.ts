@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { request } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startHarness } from './gateway-harness.js'
+import { readPartition } from '../helpers/backend-reads.js'
 
 const MAIN = join(import.meta.dirname, '../../src/cli/main.ts')
 const children: ChildProcess[] = []
@@ -74,16 +75,10 @@ describe('graceful shutdown', () => {
     // Every acknowledged record is on disk after a restart.
     const h = await startHarness({}, dataDir)
     try {
-      const log = h.gateway.store.partition('inflight', 0)
       const seen = new Set<string>()
-      let offset = log.logStartOffset
-      while (offset < log.highWatermark) {
-        const r = await log.read(offset, 1024 * 1024)
-        for (const rec of r.records) {
-          const v = JSON.parse(rec.value?.toString('utf8') ?? 'null') as { req: number, j: number }
-          seen.add(`${v.req}/${v.j}`)
-        }
-        offset = r.nextOffset
+      for (const rec of await readPartition(h.gateway.backend, 'inflight', 0)) {
+        const v = JSON.parse(rec.value?.toString('utf8') ?? 'null') as { req: number, j: number }
+        seen.add(`${v.req}/${v.j}`)
       }
       const missing = acked.filter(a => !seen.has(`${a.req}/${a.j}`))
       expect(missing).toEqual([])

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { startHarness, type Harness } from './gateway-harness.js'
 import { registryClient } from './registry-helpers.js'
+import { hasTopic, topicConfig } from '../helpers/backend-reads.js'
 
 let h: Harness | undefined
 afterEach(async () => { await h?.close(); h = undefined })
@@ -23,11 +24,13 @@ describe('registry durability (_schemas replayed at start-up)', () => {
     await c.del('/subjects/orders-value/versions/2')
     await c.del('/subjects/scratch')
     await c.del('/subjects/scratch?permanent=true')
-    expect(h.gateway.store.hasTopic('_schemas')).toBe(true)
-    const desc = h.gateway.store.describeTopic('_schemas')
-    expect(desc).toMatchObject({ partitions: 1, internal: true })
-    expect(desc.config['cleanup.policy']).toBe('compact')
-    expect(desc.config['flush.ms']).toBe(0)
+    expect((await hasTopic(h.gateway.backend, '_schemas'))).toBe(true)
+    const desc = await h.gateway.backend.admin.describeTopic('_schemas')
+    expect(desc).toMatchObject({ internal: true })
+    expect(desc.partitions).toHaveLength(1)
+    const config = await topicConfig(h.gateway.backend, '_schemas')
+    expect(config['cleanup.policy']).toBe('compact')
+    expect(config['flush.ms']).toBe('0')
 
     await h.restart()
     c = client(h)

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry'
 import { startHarness, type Harness } from './gateway-harness.js'
+import { readPartition } from '../helpers/backend-reads.js'
 
 let h: Harness
 let client: SchemaRegistry
@@ -60,7 +61,7 @@ describe('@kafkajs/confluent-schema-registry against krest', () => {
     const schema = JSON.stringify({ type: 'record', name: 'Click', fields: [{ name: 'url', type: 'string' }, { name: 'n', type: 'int' }] })
     const res = await h.call('POST', '/topics/clicks', { headers: { 'content-type': 'application/vnd.kafka.avro.v2+json' }, body: { value_schema: schema, records: [{ value: { url: '/a', n: 3 } }] } })
     expect(res.status).toBe(200)
-    const read = await h.gateway.store.partition('clicks', 0).read(0, 1 << 20)
+    const read = { records: await readPartition(h.gateway.backend, 'clicks', 0) }
     const bytes = read.records[0]?.value
     expect(bytes).toBeInstanceOf(Buffer)
     expect(await client.decode(bytes as Buffer)).toEqual({ url: '/a', n: 3 })

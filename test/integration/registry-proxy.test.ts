@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHarness, type Harness } from './gateway-harness.js'
 import { registryClient } from './registry-helpers.js'
+import { hasTopic, readPartition } from '../helpers/backend-reads.js'
 
 const AVRO = 'application/vnd.kafka.avro.v2+json'
 const JSONSCHEMA = 'application/vnd.kafka.jsonschema.v2+json'
@@ -22,11 +23,8 @@ beforeAll(async () => { h = await startHarness() })
 afterAll(async () => { await h.close() })
 
 async function storedValues (topic: string): Promise<Buffer[]> {
-  if (!h.gateway.store.hasTopic(topic)) return []
-  const log = h.gateway.store.partition(topic, 0)
-  if (log.highWatermark === 0) return []
-  const res = await log.read(0, 1 << 20)
-  return res.records.map((r) => r.value ?? Buffer.alloc(0))
+  if (!(await hasTopic(h.gateway.backend, topic))) return []
+  return (await readPartition(h.gateway.backend, topic, 0)).map((r) => r.value ?? Buffer.alloc(0))
 }
 
 describe('REST proxy v2 produce with schemas', () => {

@@ -11,6 +11,7 @@ import { Client, request } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startHarness } from './gateway-harness.js'
 import type { Harness } from './gateway-harness.js'
+import { endOffset, hasTopic, readPartition } from '../helpers/backend-reads.js'
 
 let h: Harness | undefined
 afterEach(async () => { await h?.close(); h = undefined })
@@ -37,15 +38,7 @@ async function setup (overrides: Parameters<typeof startHarness>[0] = {}): Promi
 }
 
 async function stored (harness: Harness, topic: string, partition = 0): Promise<Array<{ offset: number, timestamp: number, key: Buffer | null, value: Buffer | null, headers: Array<{ key: string, value: Buffer | null }> }>> {
-  const log = harness.gateway.store.partition(topic, partition)
-  const out = []
-  let offset = log.logStartOffset
-  while (offset < log.highWatermark) {
-    const r = await log.read(offset, 1 << 20)
-    out.push(...r.records)
-    offset = r.nextOffset
-  }
-  return out
+  return await readPartition(harness.gateway.backend, topic, partition)
 }
 
 async function storedValues (harness: Harness, topic: string): Promise<string[]> {
@@ -397,7 +390,7 @@ describe('v3 produce: streaming', () => {
       }
     }
     expect(sent).toBeLessThan(total)
-    expect(harness.gateway.store.partition('slow', 0).highWatermark).toBeLessThan(total)
+    expect((await endOffset(harness.gateway.backend, 'slow', 0))).toBeLessThan(total)
     // now read the reports, and send the rest
     let reports = ''
     res.setEncoding('utf8')
@@ -411,7 +404,7 @@ describe('v3 produce: streaming', () => {
     req.end()
     await ended
     expect(reportsOf(reports).filter(r => r.error_code === 200)).toHaveLength(total)
-    expect(harness.gateway.store.partition('slow', 0).highWatermark).toBe(total)
+    expect((await endOffset(harness.gateway.backend, 'slow', 0))).toBe(total)
   }, 120_000)
 
   it('gives each record after streaming.connection.max.duration.ms a 408 report and closes the stream', async () => {
@@ -494,7 +487,7 @@ describe('v3 produce: batch', () => {
       expect(res.status, label).toBe(c.status)
       expect((res.body as Report).error_code, label).toBe(c.code)
     }
-    expect(harness.gateway.store.hasTopic('b2')).toBeFalsy()
+    expect((await hasTopic(harness.gateway.backend, 'b2'))).toBeFalsy()
   })
 })
 

@@ -18,4 +18,4 @@ process.on('message', (m: unknown) => {
     void gateway.close().then(() => { process.exit(0) }, () => { process.exit(1) })
   }
 })
-send({ type: 'ready', url: gateway.url, registryUrl: gateway.registryUrl, clusterId: gateway.store.clusterId })
+send({ type: 'ready', url: gateway.url, registryUrl: gateway.registryUrl, clusterId: gateway.backend.metadata.clusterId })

@@ -8,7 +8,9 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ApiPlugin } from '../deps.js'
-import { RegistryError, type RegistryErrorKind } from '../../registry/errors.js'
+import { RegistryError, type RegistryErrorCode } from '../../registry/errors.js'
+import { registryErrorTable } from '../errors.js'
+import { HttpProblem } from '../problem.js'
 import {
   parseCompatibilityLevel, parseMode, parseVersion, type SchemaRegistry, type VersionSelector
 } from '../../registry/registry.js'
@@ -25,32 +27,10 @@ export interface RegistryRoutesOptions {
   root?: boolean
 }
 
-const STATUS: Record<RegistryErrorKind, [number, number]> = {
-  SUBJECT_NOT_FOUND: [404, 40401],
-  VERSION_NOT_FOUND: [404, 40402],
-  SCHEMA_NOT_FOUND: [404, 40403],
-  SUBJECT_SOFT_DELETED: [404, 40404],
-  SUBJECT_NOT_SOFT_DELETED: [404, 40405],
-  VERSION_SOFT_DELETED: [404, 40406],
-  VERSION_NOT_SOFT_DELETED: [404, 40407],
-  SUBJECT_LEVEL_COMPATIBILITY_NOT_CONFIGURED: [404, 40408],
-  SUBJECT_LEVEL_MODE_NOT_CONFIGURED: [404, 40409],
-  INCOMPATIBLE_SCHEMA: [409, 409],
-  INVALID_SCHEMA: [422, 42201],
-  INVALID_VERSION: [422, 42202],
-  INVALID_COMPATIBILITY_LEVEL: [422, 42203],
-  INVALID_MODE: [422, 42204],
-  OPERATION_NOT_PERMITTED: [422, 42205],
-  REFERENCE_EXISTS: [422, 42206],
-  ID_DOES_NOT_MATCH: [422, 42207],
-  INVALID_SUBJECT: [422, 42208],
-  SCHEMA_TOO_LARGE: [422, 42209],
-  STORE_ERROR: [500, 50001]
-}
-
-/** Registry error → `[status, error_code]` (the registry's own table, distinct from the REST proxy's). */
-export function registryErrorStatus (kind: RegistryErrorKind): [number, number] {
-  return STATUS[kind]
+/** Registry error → `[status, error_code]` (the registry's own table in `http/errors.ts`, distinct from the REST proxy's). */
+export function registryErrorStatus (code: RegistryErrorCode): [number, number] {
+  const m = registryErrorTable[code]
+  return [m.status, m.errorCode]
 }
 
 const HTTP_TEXT: Record<number, string> = {
@@ -63,15 +43,8 @@ const HTTP_TEXT: Record<number, string> = {
   500: 'HTTP 500 Internal Server Error'
 }
 
-/** An HTTP-level answer with a registry-shaped body. */
-class RegistryHttpError extends Error {
-  constructor (readonly statusCode: number, readonly errorCode: number, message: string) {
-    super(message)
-  }
-}
-
-function httpError (status: number, message?: string): RegistryHttpError {
-  return new RegistryHttpError(status, status, message ?? HTTP_TEXT[status] ?? `HTTP ${status}`)
+function httpError (status: number, message?: string): HttpProblem {
+  return new HttpProblem(status, status, message ?? HTTP_TEXT[status] ?? `HTTP ${status}`)
 }
 
 /** Accept negotiation with Confluent's server-side weights; undefined when nothing offered is acceptable. */
@@ -119,21 +92,21 @@ function page<T> (items: T[], q: Query): T[] {
 
 /** A register/lookup/compatibility body; unknown fields are ignored as Confluent's entities do. */
 function schemaBody (body: unknown): SchemaInput {
-  if (!isRecord(body)) throw new RegistryHttpError(422, 422, 'Request body must be a JSON object with a "schema" field')
+  if (!isRecord(body)) throw new HttpProblem(422, 422, 'Request body must be a JSON object with a "schema" field')
   const { schema, schemaType, references, id, version } = body
-  if (schema === undefined || schema === null) throw new RegistryHttpError(422, 42201, 'Empty schema')
-  if (typeof schema !== 'string') throw new RegistryHttpError(422, 422, 'Field "schema" must be a string')
-  if (schemaType !== undefined && schemaType !== null && typeof schemaType !== 'string') throw new RegistryHttpError(422, 422, 'Field "schemaType" must be a string')
-  if (references !== undefined && references !== null && !Array.isArray(references)) throw new RegistryHttpError(422, 422, 'Field "references" must be an array')
+  if (schema === undefined || schema === null) throw new HttpProblem(422, 42201, 'Empty schema')
+  if (typeof schema !== 'string') throw new HttpProblem(422, 422, 'Field "schema" must be a string')
+  if (schemaType !== undefined && schemaType !== null && typeof schemaType !== 'string') throw new HttpProblem(422, 422, 'Field "schemaType" must be a string')
+  if (references !== undefined && references !== null && !Array.isArray(references)) throw new HttpProblem(422, 422, 'Field "references" must be an array')
   const refs: SchemaReference[] = []
   for (const r of (references ?? []) as unknown[]) {
     if (!isRecord(r) || typeof r.name !== 'string' || typeof r.subject !== 'string' || typeof r.version !== 'number' || !Number.isInteger(r.version)) {
-      throw new RegistryHttpError(422, 42201, 'Invalid schema: each reference needs a string "name", a string "subject" and an integer "version"')
+      throw new HttpProblem(422, 42201, 'Invalid schema: each reference needs a string "name", a string "subject" and an integer "version"')
     }
     refs.push({ name: r.name, subject: r.subject, version: r.version })
   }
-  if (id !== undefined && id !== null && (typeof id !== 'number' || !Number.isInteger(id))) throw new RegistryHttpError(422, 422, 'Field "id" must be an integer')
-  if (version !== undefined && version !== null && (typeof version !== 'number' || !Number.isInteger(version))) throw new RegistryHttpError(422, 422, 'Field "version" must be an integer')
+  if (id !== undefined && id !== null && (typeof id !== 'number' || !Number.isInteger(id))) throw new HttpProblem(422, 422, 'Field "id" must be an integer')
+  if (version !== undefined && version !== null && (typeof version !== 'number' || !Number.isInteger(version))) throw new HttpProblem(422, 422, 'Field "version" must be an integer')
   return {
     schema,
     schemaType: typeof schemaType === 'string' ? schemaType : undefined,
@@ -173,7 +146,7 @@ function parseBody (text: string): unknown {
   try {
     return JSON.parse(text) as unknown
   } catch (err) {
-    throw new RegistryHttpError(400, 400, (err as Error).message)
+    throw new HttpProblem(400, 400, (err as Error).message)
   }
 }
 
@@ -256,10 +229,10 @@ export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutes
     let status: number
     let body: { error_code: number, message: string }
     if (err instanceof RegistryError) {
-      const [s, code] = STATUS[err.kind]
+      const [s, code] = registryErrorStatus(err.code)
       status = s
       body = { error_code: code, message: err.message }
-    } else if (err instanceof RegistryHttpError) {
+    } else if (err instanceof HttpProblem) {
       status = err.statusCode
       body = { error_code: err.errorCode, message: err.message }
     } else {
@@ -378,7 +351,7 @@ export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutes
 
   // ---------------------------------------------------------------------------------------------- config
   const levelFromBody = (body: unknown): ReturnType<typeof parseCompatibilityLevel> => {
-    if (!isRecord(body)) throw new RegistryHttpError(422, 422, 'Request body must be a JSON object with a "compatibility" field')
+    if (!isRecord(body)) throw new HttpProblem(422, 422, 'Request body must be a JSON object with a "compatibility" field')
     return parseCompatibilityLevel(body.compatibility ?? body.compatibilityLevel)
   }
 
@@ -404,7 +377,7 @@ export async function registryRoutes (app: FastifyInstance, opts: RegistryRoutes
 
   // ---------------------------------------------------------------------------------------------- mode
   const modeFromBody = (body: unknown): ReturnType<typeof parseMode> => {
-    if (!isRecord(body)) throw new RegistryHttpError(422, 422, 'Request body must be a JSON object with a "mode" field')
+    if (!isRecord(body)) throw new HttpProblem(422, 422, 'Request body must be a JSON object with a "mode" field')
     return parseMode(body.mode)
   }
   app.get('/mode', meta('getGlobalMode', 'Global mode', { query: ['defaultToGlobal'], response: MODE_DOC }), async () => ({ mode: reg.getGlobalMode() }))

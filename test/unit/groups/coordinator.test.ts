@@ -3,7 +3,7 @@ import { EmbeddedGroups } from '../../../src/groups/embedded-groups.js'
 import type { EmbeddedConsumer } from '../../../src/groups/embedded-consumer.js'
 import type { ConsumerOptions, TopicPartition } from '../../../src/groups/types.js'
 import type { LogStore } from '../../../src/storage/index.js'
-import { openTempStore, type TempStore } from './real-store.js'
+import { engineParts, openTempStore, type TempStore } from './real-store.js'
 
 let now = 1_700_000_000_000
 const clock = { now: () => now }
@@ -15,7 +15,7 @@ async function setup (topics: Record<string, number> = {}): Promise<{ store: Log
   temp = await openTempStore()
   const store = temp.store
   for (const [name, partitions] of Object.entries(topics)) await store.createTopic(name, { partitions })
-  const groups = await EmbeddedGroups.open({ store, clock, offsetsTopicPartitions: 3 })
+  const groups = await EmbeddedGroups.open({ ...engineParts(store), clock, offsetsTopicPartitions: 3 })
   return { store, groups }
 }
 
@@ -126,7 +126,7 @@ describe('group coordinator', () => {
     await c.commit([{ topic: 't', partition: 0, offset: 42, metadata: 'm' }])
     await c.commit([{ topic: 't', partition: 0, offset: 43 }])
     await groups.close()
-    const again = await EmbeddedGroups.open({ store: await temp!.reopen(), clock })
+    const again = await EmbeddedGroups.open({ ...engineParts(await temp!.reopen()), clock })
     expect(again.coordinator.offsets.committed('g', 't', 0)).toMatchObject({ offset: 43, metadata: '' })
     const d = again.describeGroup('g')
     expect(d?.state).toBe('EMPTY')
@@ -143,7 +143,7 @@ describe('group coordinator', () => {
     expect(keys(c.assignment())).toEqual(['kept-0'])
     expect(groups.groupOffsets('g').map(o => o.topic)).toEqual(['kept'])
     await groups.close()
-    const again = await EmbeddedGroups.open({ store: await temp!.reopen(), clock })
+    const again = await EmbeddedGroups.open({ ...engineParts(await temp!.reopen()), clock })
     expect(again.coordinator.offsets.groupOffsets('g').map(o => `${o.topic}:${o.offset}`)).toEqual(['kept:1'])
   })
 
@@ -153,7 +153,7 @@ describe('group coordinator', () => {
     await c.subscribe({ topics: ['t'] })
     await c.close()
     await groups.close()
-    const again = await EmbeddedGroups.open({ store: await temp!.reopen(), clock })
+    const again = await EmbeddedGroups.open({ ...engineParts(await temp!.reopen()), clock })
     expect(again.describeGroup('rr')).toMatchObject({ groupId: 'rr', state: 'EMPTY', protocolType: 'consumer', protocol: 'roundrobin', members: [] })
     expect(again.listGroups().map(g => g.groupId)).toEqual(['rr'])
     // and it works as before

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { EmbeddedGroups } from '../../../src/groups/embedded-groups.js'
 import type { ConsumerOptions } from '../../../src/groups/types.js'
-import { openTempStore, type TempStore } from './real-store.js'
+import { engineParts, openTempStore, type TempStore } from './real-store.js'
 
 let temp: TempStore | undefined
 afterEach(async () => { await temp?.cleanup(); temp = undefined })
@@ -12,7 +12,7 @@ async function setup (topics: Record<string, number>, overrides: Partial<Consume
   for (const [name, partitions] of Object.entries(topics)) await store.createTopic(name, { partitions })
   let now = 1_000_000
   const clock = { now: () => now }
-  const groups = await EmbeddedGroups.open({ store, clock, offsetsTopicPartitions: 1 })
+  const groups = await EmbeddedGroups.open({ ...engineParts(store), clock, offsetsTopicPartitions: 1 })
   const c = groups.createConsumer({ groupId: 'g', clientId: 'c', autoOffsetReset: 'earliest', autoCommit: false, ...overrides })
   return { store, groups, c, advance: (ms: number) => { now += ms } }
 }

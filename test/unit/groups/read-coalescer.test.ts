@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { ReadCoalescer } from '../../../src/groups/read-coalescer.js'
-import type { PartitionLogView } from '../../../src/groups/store-view.js'
+import type { PartitionPort } from '../../../src/backend/ports.js'
 import type { ReadResult } from '../../../src/storage/types.js'
 
 /** A log whose reads only settle when the test says so, counting how many were issued. */
-function slowLog (): { log: PartitionLogView, reads: number, settle: () => void } {
+function slowLog (): { log: PartitionPort, reads: number, settle: () => void } {
   const pending: (() => void)[] = []
   const state = {
     reads: 0,
@@ -13,6 +13,7 @@ function slowLog (): { log: PartitionLogView, reads: number, settle: () => void 
       topic: 't',
       partition: 0,
       logStartOffset: 0,
+      logEndOffset: 10,
       highWatermark: 10,
       read: async (offset: number): Promise<ReadResult> => {
         state.reads++
@@ -22,7 +23,7 @@ function slowLog (): { log: PartitionLogView, reads: number, settle: () => void 
       append: async () => { throw new Error('unused') },
       offsetForTimestamp: async () => null,
       waitFor: async () => true,
-    } satisfies PartitionLogView,
+    } satisfies PartitionPort,
   }
   return state
 }

@@ -2,7 +2,14 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { storageInternalTopics } from '../../../src/backend/embedded/internal-topics.js'
+import type { InternalTopics } from '../../../src/backend/ports.js'
 import { LogStore } from '../../../src/storage/index.js'
+
+/** What the groups are built on in the embedded engine: the store, and the internal topics over it. */
+export function engineParts (store: LogStore): { store: LogStore, internalTopics: InternalTopics } {
+  return { store, internalTopics: storageInternalTopics(store) }
+}
 
 export interface TempStore {
   store: LogStore

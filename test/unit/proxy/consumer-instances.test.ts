@@ -6,6 +6,7 @@ import { EmbeddedGroups } from '../../../src/groups/embedded-groups.js'
 import { ConsumerInstances, type ConsumerInstancesOptions } from '../../../src/proxy/consumer-instances.js'
 import { FormatRegistry } from '../../../src/serde/registry.js'
 import { LogStore } from '../../../src/storage/index.js'
+import { engineParts } from '../groups/real-store.js'
 
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c() })
@@ -15,7 +16,7 @@ async function setup (overrides: Partial<ConsumerInstancesOptions> = {}) {
   const store = await LogStore.open({ dataDir: dir })
   let now = 1_000_000
   const clock = { now: () => now }
-  const groups = await EmbeddedGroups.open({ store, clock, offsetsTopicPartitions: 1 })
+  const groups = await EmbeddedGroups.open({ ...engineParts(store), clock, offsetsTopicPartitions: 1 })
   const instances = new ConsumerInstances({
     groups, formats: FormatRegistry.withBuiltins(), clock, instanceTimeoutMs: 10_000, requestTimeoutMs: 1000,
     requestMaxBytes: 64 << 20, fetchMinBytes: 1, ...overrides,

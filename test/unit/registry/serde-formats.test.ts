@@ -64,3 +64,24 @@ describe('avro and jsonschema formats', () => {
     expect(codeOf(() => js.deserialize(frame(avroId, Buffer.from('"x"')), { topic: 't', isKey: false }))).toBe('DESERIALIZATION_FAILED')
   })
 })
+
+describe('jsonschema compiled-validator cache (issue 13 item 11)', () => {
+  it('holds at most maxCompiledValidators, least recently used out, and evicted ones still validate', async () => {
+    const reg = await SchemaRegistry.open({ journal: new MemoryJournal() })
+    const js = jsonSchemaFormat(reg, { maxCompiledValidators: 5 })
+    const ids: number[] = []
+    for (let i = 0; i < 40; i++) {
+      const { id } = await reg.register(`s${i}-value`, { schemaType: 'JSON', schema: JSON.stringify({ type: 'object', properties: { [`f${i}`]: { type: 'integer' } }, required: [`f${i}`] }) })
+      ids.push(id)
+      const s = await js.serializer({ topic: `s${i}`, valueSchemaId: id })
+      s.serializeValue({ [`f${i}`]: i })
+      expect(js.cachedValidators()).toBeLessThanOrEqual(5)
+    }
+    expect(js.cachedValidators()).toBe(5)
+    // the first schema was evicted long ago: compiled again, and still enforced
+    const first = await js.serializer({ topic: 's0', valueSchemaId: ids[0] })
+    expect(codeOf(() => first.serializeValue({ f1: 1 }))).toBe('INVALID_DATA')
+    expect((first.serializeValue({ f0: 7 }) as Buffer).subarray(5).toString()).toBe('{"f0":7}')
+    expect(js.cachedValidators()).toBe(5)
+  })
+})

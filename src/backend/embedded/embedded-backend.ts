@@ -1,24 +1,23 @@
 /**
  * The embedded backend: the Backend interface over krest's own storage engine (one broker, id 0).
  */
-import type { AppendResult, Clock, LogConfig, RecordInput, TopicDescription } from '../storage/types.js'
-import { validateTopicName } from '../storage/index.js'
-import { KrestError, isKrestError } from '../util/errors.js'
-import { EMBEDDED_BROKER_ID } from './types.js'
+import { validateTopicName } from '../../storage/index.js'
+import { KrestError, isKrestError } from '../../util/errors.js'
+import type { AppendResult, Clock, LogConfig, RecordInput, StoragePort, StoreConfigEntry, TopicDescription } from '../ports.js'
+import { EMBEDDED_BROKER_ID } from '../types.js'
 import type {
   Admin, Backend, BrokerInfo, ConfigAlteration, ConfigEntry, ConfigSource, Metadata, NewTopic, PartitionInfo,
   PartitionOffsets, ProduceOptions, ProduceOutcome, ProduceRecord, Producer, TopicInfo,
-} from './types.js'
-import type { EmbeddedStore, StoreConfigEntry } from './store.js'
-import type { GroupConsumers } from './group-consumer.js'
-import { recordBatchOverhead, singleRecordBatchSize } from './record-size.js'
+} from '../types.js'
+import type { GroupConsumers } from '../group-consumer.js'
+import { recordBatchOverhead, singleRecordBatchSize } from '../record-size.js'
 
 export interface KeyPartitioner {
   partition(topic: string, key: Buffer | null, numPartitions: number): number
 }
 
 export interface EmbeddedBackendOptions {
-  store: EmbeddedStore
+  store: StoragePort
   partitioner: KeyPartitioner
   /** `auto.create.topics.enable` */
   autoCreateTopics: boolean
@@ -32,11 +31,10 @@ export interface EmbeddedBackendOptions {
   logDefaults: LogConfig
   /** Where the one broker can be reached; called when metadata is asked for (the port is known after listen). */
   endpoint: () => { host: string | null, port: number | null }
-  clock?: Clock
-  /** Consumer groups over the same store (`src/groups`). */
-  groups: GroupConsumers
-  /** Called after topics are created, grown or deleted, so subscribed groups rebalance at once. */
-  onTopicsChanged?: () => Promise<void>
+  /** The composition root's clock (create times of records produced without one). */
+  clock: Clock
+  /** Consumer groups over the same store (`src/groups`); told when topics are created, grown or deleted, so subscribed groups rebalance at once. */
+  groups: GroupConsumers & { topicsChanged (): Promise<void> }
 }
 
 const TOPIC_CONFIG_NAMES: readonly (keyof LogConfig)[] = [
@@ -104,7 +102,7 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
   readonly metadata: Metadata = this
   readonly groups: GroupConsumers
 
-  private readonly store: EmbeddedStore
+  private readonly store: StoragePort
   private readonly options: EmbeddedBackendOptions
   private readonly clock: Clock
   private readonly inFlight = new InFlight()
@@ -118,7 +116,7 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
     this.options = options
     this.store = options.store
     this.groups = options.groups
-    this.clock = options.clock ?? { now: () => Date.now() }
+    this.clock = options.clock
   }
 
   get clusterId (): string {
@@ -141,10 +139,8 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
   }
 
   private async produceNow (topic: string, records: readonly ProduceRecord[], options: ProduceOptions): Promise<ProduceOutcome[]> {
-    // Fast path without promise hops when the topic exists and the store answers synchronously (the embedded one does).
-    const has = this.store.hasTopic(topic)
-    const known = has === true ? this.store.describeTopic(topic) : undefined
-    const desc = known !== undefined && !(known instanceof Promise) ? known : await this.topicForProduce(topic)
+    // No promise hop when the topic exists (the store answers from memory).
+    const desc = this.store.hasTopic(topic) ? this.store.describeTopic(topic) : await this.topicForProduce(topic)
     if (desc.internal && options.allowInternal !== true) {
       throw new KrestError('INTERNAL_TOPIC', `Producing to internal topic ${topic} is not allowed.`, { details: { topic } })
     }
@@ -345,7 +341,7 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
   }
 
   private async topicsChanged (): Promise<void> {
-    await this.options.onTopicsChanged?.()
+    await this.options.groups.topicsChanged()
   }
 
   async deleteTopic (name: string): Promise<void> {
