@@ -22,9 +22,9 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Producer, ProduceOutcome } from '../../../backend/types.js'
 import { KrestError, isKrestError } from '../../../util/errors.js'
 import { ConcatenatedJsonSplitter, JsonStreamError } from '../../../util/json-stream.js'
-import { RecordFastPath } from './record-fast-path.js'
+import { RecordFastPath } from '../../../proxy/produce/record-fast-path.js'
 import { mappingFor, produceErrorMappings } from '../../errors.js'
-import { parseRecordRequest, type EncodedRecord, type RecordEncoder, type ReportData } from './records-request.js'
+import { parseRecordRequest, type EncodedRecord, type RecordEncoder, type ReportData } from '../../../proxy/produce/records-request.js'
 
 export interface ErrorReport {
   error_code: number

@@ -17,7 +17,7 @@ import { mediaType } from '../../media-types.js'
 import { HttpProblem, unsupportedMediaType } from '../../problem.js'
 import { V3_PRODUCES, errorResponses } from '../common.js'
 import { produceErrorMappings } from '../../errors.js'
-import { RecordEncoder, parseBatchEntry, type EncodedRecord } from './records-request.js'
+import { RecordEncoder, parseBatchEntry, type EncodedRecord } from '../../../proxy/produce/records-request.js'
 import { InFlightBudget, RecordStream, produceEach, recordErrorReport, successReport, type ErrorReport, type StreamLimits, type SuccessReport } from './records-stream.js'
 import { v3Context } from './resources.js'
 
