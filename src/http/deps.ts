@@ -3,7 +3,7 @@ import type { Backend } from '../backend/types.js'
 import type { KrestConfig } from '../config/settings.js'
 import type { FormatRegistry } from '../serde/registry.js'
 import type { SchemaRegistry } from '../registry/registry.js'
-import type { ConsumerInstances } from '../proxy/consumer-instances.js'
+import type { ConsumerInstances } from '../proxy/consumers/consumer-instances.js'
 import type { OperationsOptions } from './plugins/operations.js'
 import type { HttpLimits } from './limits.js'
 

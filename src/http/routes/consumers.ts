@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { TopicPartition } from '../../backend/group-consumer.js'
-import type { ConsumerInstances } from '../../proxy/consumer-instances.js'
+import type { ConsumerInstances } from '../../proxy/consumers/consumer-instances.js'
 import type { EmbeddedFormatName } from '../../serde/types.js'
 import { isBlank, jsonBodyParser, parseJsonBody } from '../json-body.js'
 import { KrestError } from '../../util/errors.js'
