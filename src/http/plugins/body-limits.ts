@@ -70,6 +70,7 @@ export function installBodyLimits (app: FastifyInstance, options: BodyLimitsOpti
         if (now - seen < minBytesPerWindow) {
           clearInterval(timer)
           request.log.warn({ bytes: now - seen, windowMs }, 'request body too slow: connection closed')
+          release()
           cutSlowBody(socket, minBytesPerSecond, windowMs)
           return
         }
