@@ -65,7 +65,8 @@ export function installBodyLimits (app: FastifyInstance, options: BodyLimitsOpti
       const socket = raw.socket
       let seen = socket.bytesRead
       timer = setInterval(() => {
-        if (raw.complete || socket.destroyed) { clearInterval(timer); return }
+        // Done, or answered already (e.g. 413 before the body was read: the rest of the body is no longer awaited).
+        if (raw.complete || socket.destroyed || reply.raw.headersSent) { clearInterval(timer); return }
         const now = socket.bytesRead
         if (now - seen < minBytesPerWindow) {
           clearInterval(timer)
@@ -78,6 +79,7 @@ export function installBodyLimits (app: FastifyInstance, options: BodyLimitsOpti
       }, windowMs)
       timer.unref()
     }
+    reply.raw.once('finish', release)
     reply.raw.once('close', release)
     done()
   })
