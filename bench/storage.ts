@@ -101,6 +101,9 @@ const rawSync: number[] = []
 const readGbps: number[] = []
 const readRatios: number[] = []
 const readRps: number[] = []
+/** readRaw GB/s with CRC32C verification on the read path ÷ without (the same data, page cache warm both times). */
+const crcReadRatios: number[] = []
+const unverifiedGbps: number[] = []
 for (let run = 0; run < RUNS; run++) {
   for (const s of scenarios) {
     const baseline = await rawWrite(true)
@@ -118,6 +121,20 @@ for (let run = 0; run < RUNS; run++) {
       readGbps.push(read.gbps)
       readRatios.push(read.gbps * 1000 / noSync)
       readRps.push(read.recordsPerSec)
+      // The same log read again without CRC verification (verifyReads: false), then with it, back to back.
+      await r.store.close()
+      // Alternate which goes first from run to run, so warm-up and page-cache order do not favour one side.
+      const readWith = async (verifyReads: boolean): Promise<{ gbps: number }> => {
+        const s = await LogStore.open({ dataDir: r.dir, retentionCheckIntervalMs: 0, checkpointIntervalMs: 0, verifyReads })
+        try { return await engineRead(s) } finally { await s.close() }
+      }
+      const first = run % 2 === 0
+      const a = await readWith(!first)
+      const b = await readWith(first)
+      const [unverified, verified] = first ? [a, b] : [b, a]
+      r.store = await LogStore.open({ dataDir: r.dir, retentionCheckIntervalMs: 0, checkpointIntervalMs: 0 })
+      unverifiedGbps.push(unverified.gbps)
+      crcReadRatios.push(verified.gbps / unverified.gbps)
     }
     await r.store.close()
     await rm(r.dir, { recursive: true, force: true })
@@ -135,3 +152,4 @@ for (const s of scenarios) {
   console.log(`  ${s.name.padEnd(60)} ${fmt(median(r.rps)).padStart(10)} records/s ${fmt(median(r.mbps)).padStart(6)} MB/s  ratio ${fmt(median(r.ratios), 2)} (${range(r.ratios, 2)})`)
 }
 console.log(`engine reads from page cache (1 MiB fetches): ${fmt(median(readGbps), 2)} GB/s, ratio to raw write without fsync ${fmt(median(readRatios), 2)} (${range(readRatios, 2)}); decoded ${fmt(median(readRps))} records/s`)
+console.log(`CRC32C verified on the read path: raw reads ${fmt(median(unverifiedGbps), 2)} GB/s without verification; with ÷ without ${fmt(median(crcReadRatios), 2)} (${range(crcReadRatios, 2)})`)

@@ -157,6 +157,8 @@ async function openGateway ({ config, clock, readiness }: GatewayBuild, options:
       logger: storageLogger,
       probe,
       retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
+      damagePolicy: config['log.damage.policy'],
+      maxOpenSegmentFiles: config['log.max.open.segments'],
       offsetsTopicPartitions: config['offsets.topic.num.partitions'],
       autoCreateTopics: config['auto.create.topics.enable'],
       defaultPartitions: config['num.partitions'],
@@ -165,7 +167,11 @@ async function openGateway ({ config, clock, readiness }: GatewayBuild, options:
       endpoint: () => ({ host: address.address, port: address.port }),
       ...(options.openStore === undefined ? {} : { openStore: options.openStore }),
       onOpened: {
-        storage: logs => { readiness.mark('storage'); metrics.attach({ logs }) },
+        storage: logs => {
+          readiness.noteStorageDamage(logs.damage.map(d => d.message))
+          readiness.mark('storage')
+          metrics.attach({ logs })
+        },
         groups: groups => { readiness.mark('consumer-offsets'); metrics.attach({ groups }) },
       },
     })
@@ -203,7 +209,7 @@ async function openGateway ({ config, clock, readiness }: GatewayBuild, options:
     })
     formats.register(avroFormat(registry)).register(jsonSchemaFormat(registry))
     readiness.mark('schema-registry')
-    metrics.attach({ registry })
+    metrics.attach({ registry, cluster: { brokers: () => backend.metadata.brokers(), topics: () => backend.admin.listTopics({ includeInternal: true }) } })
     const operations: OperationsOptions = {
       readiness,
       metrics,

@@ -50,6 +50,8 @@ export interface GroupOffsetInfo {
   currentOffset: number
   /** High watermark of the partition. */
   logEndOffset: number
+  /** `logEndOffset - currentOffset`, never negative. */
+  lag: number
 }
 
 /** Creating members, plus the read-only views the v3 consumer-group API needs. */
@@ -60,6 +62,3 @@ export interface GroupConsumers {
   /** Committed offsets of a group with each partition's log end offset (for lag). */
   groupOffsets(groupId: string): GroupOffsetInfo[] | Promise<GroupOffsetInfo[]>
 }
-
-export const DEFAULT_ASSIGNORS: readonly AssignorName[] = ['range']
-export const OFFSET_RESET_POLICIES: readonly OffsetResetPolicy[] = ['earliest', 'latest', 'none']

@@ -29,8 +29,6 @@ export interface ProduceRecord {
 export interface ProduceOptions {
   /** Partition for records that do not name their own (v2 `POST /topics/{t}/partitions/{p}`). */
   partition?: number
-  /** Allow writing to internal topics (`__consumer_offsets`, `_schemas`): only for krest's own modules. */
-  allowInternal?: boolean
 }
 
 export interface ProduceSuccess {

@@ -96,6 +96,30 @@ function utf8Length (s: string): number {
   return Buffer.byteLength(s, 'utf8')
 }
 
+/** Bytes of one record's body (what follows its length varint) at the given timestamp and offset deltas. */
+function recordBodySize (r: RecordInput, timestampDelta: number, offsetDelta: number): number {
+  let size = 1 + sizeOfVarint(timestampDelta) + sizeOfVarint(offsetDelta)
+  size += r.key === null ? 1 : sizeOfVarint(r.key.length) + r.key.length
+  size += r.value === null ? 1 : sizeOfVarint(r.value.length) + r.value.length
+  const headers = r.headers ?? []
+  size += sizeOfVarint(headers.length)
+  for (const h of headers) {
+    const kl = utf8Length(h.key)
+    size += sizeOfVarint(kl) + kl
+    size += h.value === null ? 1 : sizeOfVarint(h.value.length) + h.value.length
+  }
+  return size
+}
+
+/**
+ * Exact size of `record` written alone, uncompressed, as a RecordBatch v2 (what Kafka compares with
+ * `max.message.bytes`), without encoding it.
+ */
+export function singleRecordBatchSize (record: RecordInput): number {
+  const body = recordBodySize(record, 0, 0)
+  return BATCH_HEADER_SIZE + sizeOfVarint(body) + body
+}
+
 /** Encodes one uncompressed RecordBatch v2. `records` must not be empty. */
 export function encodeRecordBatch (records: readonly RecordInput[], options: EncodeBatchOptions): Buffer {
   if (records.length === 0) throw new RangeError('a record batch needs at least one record')
@@ -111,17 +135,8 @@ export function encodeRecordBatch (records: readonly RecordInput[], options: Enc
     const ts = appendTime ? options.timestamp : (r.timestamp ?? options.timestamp)
     if (ts > maxTimestamp) maxTimestamp = ts
     const offsetDelta = options.offsetDeltas === undefined ? i : (options.offsetDeltas[i] as number)
-    let size = 1 + sizeOfVarint(ts - baseTimestamp) + sizeOfVarint(offsetDelta)
-    size += r.key === null ? 1 : sizeOfVarint(r.key.length) + r.key.length
-    size += r.value === null ? 1 : sizeOfVarint(r.value.length) + r.value.length
-    const headers = r.headers ?? []
-    size += sizeOfVarint(headers.length)
-    for (const h of headers) {
-      const kl = utf8Length(h.key)
-      headerKeyLengths.push(kl)
-      size += sizeOfVarint(kl) + kl
-      size += h.value === null ? 1 : sizeOfVarint(h.value.length) + h.value.length
-    }
+    const size = recordBodySize(r, ts - baseTimestamp, offsetDelta)
+    if (r.headers !== undefined) for (const h of r.headers) headerKeyLengths.push(utf8Length(h.key))
     bodySizes[i] = size
     total += sizeOfVarint(size) + size
   }

@@ -1,9 +1,14 @@
+import { DEFAULT_LOG_CONFIG } from '../storage/log-config.js'
 import type { LogConfig } from '../storage/types.js'
 import type { KrestConfig } from './settings.js'
 
-/** Broker-level `log.*` settings → the storage engine's per-topic defaults (Kafka's topic-level names). */
+/**
+ * Broker-level `log.*` settings → the storage engine's per-topic defaults (Kafka's topic-level names). Topic
+ * configs without a krest broker setting keep Kafka's default.
+ */
 export function logDefaultsFromConfig (config: KrestConfig): LogConfig {
   return {
+    ...DEFAULT_LOG_CONFIG,
     'cleanup.policy': config['log.cleanup.policy'],
     'segment.bytes': config['log.segment.bytes'],
     'segment.ms': config['log.roll.ms'],

@@ -212,6 +212,14 @@ export const settingDefinitions = {
     type: 'string', default: '0.5', group: 'log',
     doc: 'Default min.cleanable.dirty.ratio of compacted topics (a number between 0 and 1).',
   },
+  'log.max.open.segments': {
+    type: 'int', default: 0, min: 0, max: MAX_INT, group: 'log',
+    doc: 'How many sealed segments may have their log file open at once; the least recently read are closed beyond it. 0: half the process\'s open-file limit (ulimit -n), at least 16.',
+  },
+  'log.damage.policy': {
+    type: 'enum', default: 'start', values: ['start', 'refuse'], group: 'log',
+    doc: 'What start-up does with damage it will not repair (a corrupt batch in the middle of a log, missing offsets, unreadable topic metadata): start quarantines it (a copy under <data.dir>/.quarantine, the rest served, reads of damaged offsets refused, listed by /ready), refuse does not start.',
+  },
   'log.retention.check.interval.ms': {
     type: 'int', default: 5 * 60 * 1000, min: 1, max: MAX_INT, group: 'log',
     doc: 'How often the retention cleaner looks for segments to delete.',

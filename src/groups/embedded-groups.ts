@@ -23,6 +23,8 @@ export interface EmbeddedGroupOffset {
   partition: number
   currentOffset: number
   logEndOffset: number
+  /** Log end minus committed offset, never negative (the one place lag is computed). */
+  lag: number
 }
 
 export class EmbeddedGroups {
@@ -37,7 +39,12 @@ export class EmbeddedGroups {
 
   /** Creates `__consumer_offsets` when missing and replays it. */
   static async open (options: EmbeddedGroupsOptions): Promise<EmbeddedGroups> {
-    const offsets = await OffsetStore.open({ internalTopics: options.internalTopics, clock: options.clock, partitions: options.offsetsTopicPartitions })
+    const offsets = await OffsetStore.open({
+      internalTopics: options.internalTopics,
+      clock: options.clock,
+      partitions: options.offsetsTopicPartitions,
+      topicExists: topic => options.store.hasTopic(topic),
+    })
     const coordinator = new GroupCoordinator({ store: options.store, offsets, clock: options.clock, logger: options.logger })
     return new EmbeddedGroups(coordinator, options.store, options.clock, options.logger)
   }
@@ -63,7 +70,7 @@ export class EmbeddedGroups {
       } catch {
         continue // topic or partition gone
       }
-      out.push({ topic: c.topic, partition: c.partition, currentOffset: c.offset, logEndOffset })
+      out.push({ topic: c.topic, partition: c.partition, currentOffset: c.offset, logEndOffset, lag: Math.max(0, logEndOffset - c.offset) })
     }
     return out
   }

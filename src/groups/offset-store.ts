@@ -36,6 +36,11 @@ export interface OffsetStoreOptions {
   partitions?: number
   /** Segment size of the offsets topic (Kafka: `offsets.topic.segment.bytes`, 100 MiB). */
   segmentBytes?: number
+  /**
+   * Whether a topic exists now. When given, committed offsets of topics that do not exist are tombstoned at open
+   * (a crash between a topic's deletion and its offset tombstones must not hand them to a re-created topic).
+   */
+  topicExists?: (topic: string) => boolean
 }
 
 interface Entry extends CommittedOffset {
@@ -70,7 +75,18 @@ export class OffsetStore {
     })
     const offsets = new OffsetStore(topic, options.clock)
     await offsets.replay()
+    if (options.topicExists !== undefined) await offsets.dropOffsetsOfMissingTopics(options.topicExists)
     return offsets
+  }
+
+  /**
+   * A crash between a topic's deletion and its offset tombstones leaves committed offsets of a topic that no
+   * longer exists; a re-created topic of the same name would then start from them. They are tombstoned here.
+   */
+  private async dropOffsetsOfMissingTopics (topicExists: (topic: string) => boolean): Promise<void> {
+    const gone = new Set<string>()
+    for (const m of this.byGroup.values()) for (const e of m.values()) if (!topicExists(e.topic)) gone.add(e.topic)
+    for (const topic of gone) await this.deleteTopic(topic)
   }
 
   private async replay (): Promise<void> {

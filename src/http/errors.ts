@@ -30,6 +30,7 @@ export const errorTable: Record<KrestErrorCode, HttpErrorMapping> = {
   INVALID_DATA: { status: 400, errorCode: 400 },
   RECORD_TOO_LARGE: { status: 413, errorCode: 413 },
   INVALID_RECORD: { status: 400, errorCode: 40002 },
+  INVALID_TIMESTAMP: { status: 400, errorCode: 40002 },
   OFFSET_OUT_OF_RANGE: { status: 400, errorCode: 40002 },
   UNSUPPORTED_FORMAT: { status: 422, errorCode: 42206 },
   CLUSTER_NOT_FOUND: { status: 404, errorCode: 404 },

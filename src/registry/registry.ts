@@ -15,6 +15,7 @@ import {
   type CompatibilityLevel, type Mode, type SchemaInput, type SchemaJournal, type SchemaReference, type SchemaType,
   type SchemaVersion, type StoredSchema
 } from './types.js'
+import { SerialQueue } from '../util/serial-queue.js'
 
 export type AnyParsed = AvroParsed | JsonParsed
 
@@ -184,7 +185,7 @@ export class SchemaRegistry {
   private readonly parsedById = new Map<number, AnyParsed>()
   private readonly identityById = new Map<number, string>()
   private readonly idByIdentity = new Map<string, number>()
-  private writeChain: Promise<unknown> = Promise.resolve()
+  private readonly writes = new SerialQueue()
   private applied = 0
 
   private constructor (opts: SchemaRegistryOptions) {
@@ -329,9 +330,7 @@ export class SchemaRegistry {
 
   /** Runs mutations one at a time so each sees the state left by the previous one. */
   private exclusive<T> (fn: () => Promise<T>): Promise<T> {
-    const run = this.writeChain.then(fn, fn)
-    this.writeChain = run.catch(() => undefined)
-    return run
+    return this.writes.run(fn)
   }
 
   // ------------------------------------------------------------------------------------------------ parsing

@@ -79,3 +79,44 @@ export async function scanBatches (
   }
   return { validEnd: pos, stop: 'end', nextOffset }
 }
+
+/**
+ * After damage at `from`, looks for what the rest of the file held: the highest last offset of any batch that
+ * passes every check (found by trying each position whose magic byte is right), and whether there was one.
+ * The header of the damaged batch itself counts when it continues the log at `expectedOffset` (its offsets are
+ * known even if its bytes are not). Used to tell a torn tail (nothing valid after it) from damage in the middle,
+ * and to never hand out again offsets the damaged bytes held.
+ */
+export async function scanPastDamage (fd: FileHandle, from: number, end: number, expectedOffset: number): Promise<{ validAfter: boolean, highestOffset: number | undefined }> {
+  let highestOffset: number | undefined
+  let validAfter = false
+  const head = Buffer.allocUnsafe(BATCH_HEADER_SIZE)
+  if (await readFully(fd, head, from) === BATCH_HEADER_SIZE && batchBaseOffsetAt(head, 0) === expectedOffset) {
+    const last = batchLastOffsetAt(head, 0)
+    if (last >= expectedOffset && last - expectedOffset < 2 ** 31) highestOffset = last
+  }
+  const WINDOW = SCAN_CHUNK
+  for (let start = from + 1; start < end; start += WINDOW) {
+    const len = Math.min(WINDOW + BATCH_HEADER_SIZE, end - start)
+    const window = Buffer.allocUnsafe(len)
+    const got = await readFully(fd, window, start)
+    for (let p = 0; p < Math.min(WINDOW, got); p++) {
+      if (window[p + 16] !== 2 || p + BATCH_HEADER_SIZE > got) continue
+      const size = batchSizeAt(window, p)
+      if (size < BATCH_HEADER_SIZE || start + p + size > end) continue
+      let batch = window
+      let at = p
+      if (p + size > got) {
+        batch = Buffer.allocUnsafe(size)
+        if (await readFully(fd, batch, start + p) < size) continue
+        at = 0
+      }
+      if (!checkBatch(batch, at, at + size).ok) continue
+      const last = batchLastOffsetAt(batch, at)
+      if (batchBaseOffsetAt(batch, at) < expectedOffset) continue
+      validAfter = true
+      if (highestOffset === undefined || last > highestOffset) highestOffset = last
+    }
+  }
+  return { validAfter, highestOffset }
+}

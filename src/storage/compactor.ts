@@ -97,6 +97,7 @@ export async function compactSegments (input: CompactionInput): Promise<Compacti
     }
     await rename(cleanedPath, swapPath)
     await fsyncDir(input.dir)
+    await seg.holdFileOpen() // readers holding the old segment keep its inode through this handle
     await unlinkIfExists(seg.indexPath)
     await unlinkIfExists(seg.timeIndexPath)
     await rename(swapPath, seg.logPath)

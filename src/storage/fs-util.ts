@@ -1,9 +1,7 @@
 /** Small crash-safety helpers around node:fs. */
-import { open, rename, readFile, unlink, writeFile } from 'node:fs/promises'
-import { readFileSync } from 'node:fs'
+import { open, rename, readFile, unlink } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { dirname, join } from 'node:path'
-import { KrestError } from '../util/errors.js'
 
 /** fsync a directory so that creates, renames and unlinks in it are durable. */
 export async function fsyncDir (dir: string): Promise<void> {
@@ -56,69 +54,3 @@ export function errnoCode (err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code
 }
 
-/** Start time of a process in clock ticks since boot (Linux), to tell a live lock holder from a recycled pid. */
-function processStartTime (pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    // Fields after the parenthesised command name; starttime is field 22 overall, index 19 after it.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return rest[19]
-  } catch {
-    return undefined
-  }
-}
-
-function processAlive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return errnoCode(err) === 'EPERM'
-  }
-}
-
-/**
- * An exclusive lock on a data directory: a `.lock` file holding the owner's pid and process start time.
- * A lock left by a dead process (or a recycled pid, e.g. pid 1 in a restarted container) is taken over.
- */
-export class DirLock {
-  private constructor (private readonly path: string, private readonly token: string) {}
-
-  static async acquire (path: string): Promise<DirLock> {
-    const token = `${process.pid} ${processStartTime(process.pid) ?? '?'}`
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        await writeFile(path, token + '\n', { flag: 'wx' })
-        return new DirLock(path, token)
-      } catch (err) {
-        if (errnoCode(err) !== 'EEXIST') throw err
-      }
-      const held = (await readFileIfExists(path))?.toString('utf8').trim() ?? ''
-      const [pidText, start] = held.split(' ')
-      const pid = Number(pidText)
-      const holderAlive = Number.isInteger(pid) && pid > 0 && processAlive(pid) &&
-        (start === undefined || start === '?' || processStartTime(pid) === start)
-      if (holderAlive) {
-        throw new KrestError('DATA_DIR_LOCKED', `data directory ${dirname(path)} is in use by process ${pid}`)
-      }
-      await unlinkIfExists(path)
-    }
-    throw new KrestError('DATA_DIR_LOCKED', `could not lock data directory ${dirname(path)}`)
-  }
-
-  async release (): Promise<void> {
-    const held = (await readFileIfExists(this.path))?.toString('utf8').trim()
-    if (held === this.token) await unlinkIfExists(this.path)
-  }
-}
-
-/** A FIFO mutex: `run` executes tasks one at a time, in call order. */
-export class Mutex {
-  private tail: Promise<unknown> = Promise.resolve()
-
-  run<T> (task: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(task, task)
-    this.tail = result.catch(() => undefined)
-    return result
-  }
-}

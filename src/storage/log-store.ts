@@ -2,20 +2,30 @@
  * The storage engine's entry point: a data directory of topics, each split into partition logs.
  *
  * Layout of `<dataDir>`:
- *   .lock                              exclusive lock (pid and process start time of the owner)
+ *   .lock                              flock(2)ed while open; its text (pid, host) is for messages only
  *   meta.properties                    cluster.id and node.id, Kafka style
  *   .kafka_cleanshutdown               present only after a clean shutdown; removed when loading starts
  *   recovery-point-offset-checkpoint   per partition, the offset below which everything is fsynced (Kafka's format)
  *   .topics/<topic>.json               topic metadata: id, partition count, config overrides (written atomically)
  *   <topic>-<partition>/               segments: <20-digit base offset>.log | .index | .timeindex
+ *   .quarantine/                       copies of damaged segments found at start-up (damage.ts)
+ *
+ * Why ~560 lines: topic admin (create, delete, add partitions, configs) and start-up loading share the topic map
+ * and the admin mutex; each partition's own loading is in log-loader.ts.
  */
-import { mkdir, readdir, rm, stat } from 'node:fs/promises'
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { KrestError } from '../util/errors.js'
-import { DirLock, fsyncDir, Mutex, readFileIfExists, unlinkIfExists, writeFileAtomic } from './fs-util.js'
+import { QUARANTINE_DIR, type DamageReport } from './damage.js'
+import { DirLock } from './dir-lock.js'
+import { StorageError } from './errors.js'
+import { OpenSegmentFiles, defaultMaxOpenSegmentFiles } from './open-files.js'
+import { parsePartitionDirName, parseSegmentLogName, partitionDirName } from './segment-files.js'
+import { fsyncDir, readFileIfExists, unlinkIfExists, writeFileAtomic } from './fs-util.js'
+import { SerialQueue } from '../util/serial-queue.js'
 import {
-  DEFAULT_LOG_CONFIG, TOPIC_CONFIG_DEFINITIONS, isTopicConfigName, normaliseOverrides, parseTopicConfigValue, resolveLogConfig,
+  DEFAULT_LOG_CONFIG, TOPIC_CONFIG_DEFINITIONS, configValueText, isTopicConfigName, normaliseOverrides, parseTopicConfigValue, resolveLogConfig,
 } from './log-config.js'
 import { PartitionLog } from './partition-log.js'
 import type { Clock, LogConfig, PartitionState, StorageLogger, StorageProbe, TopicDescription } from './types.js'
@@ -33,6 +43,16 @@ export interface LogStoreOptions {
   checkpointIntervalMs?: number
   /** Largest partition count a topic may have. Default 10000. */
   maxPartitions?: number
+  /**
+   * `log.damage.policy`: what start-up does when it finds damage it will not repair (see damage.ts): `start`
+   * (default) quarantines it, serves everything intact and reports it; `refuse` refuses to open the data dir.
+   */
+  damagePolicy?: 'start' | 'refuse'
+  /**
+   * `log.max.open.segments`: how many sealed segments' log files may be open at once (least recently read ones
+   * are closed beyond it). Default: half the process's open-file limit (see open-files.ts).
+   */
+  maxOpenSegmentFiles?: number
   /** Verify each record batch's CRC32C when reading (default true): a damaged batch fails the read instead of being served. */
   verifyReads?: boolean
 }
@@ -60,6 +80,8 @@ interface TopicMeta {
   internal: boolean
   overrides: Record<string, string>
   createdAt: number
+  /** Set (durably) before a deletion removes anything: start-up finishes a deletion a crash interrupted. */
+  deleting?: true
 }
 
 interface Topic {
@@ -75,6 +97,7 @@ const MAX_TOPIC_NAME_LENGTH = 249
 const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown'
 const RECOVERY_CHECKPOINT_FILE = 'recovery-point-offset-checkpoint'
 const TOPICS_DIR = '.topics'
+const META_PROPERTIES = 'meta.properties'
 
 /** Kafka's topic-name rules: [a-zA-Z0-9._-], 1..249 characters, not "." or "..". Throws INVALID_TOPIC_NAME. */
 export function validateTopicName (name: string): void {
@@ -119,8 +142,10 @@ export class LogStore {
   private readonly probe: StorageProbe | undefined
   private readonly maxPartitions: number
   private readonly verifyReads: boolean
+  private readonly openFiles: OpenSegmentFiles
+  private readonly startupDamage: DamageReport[] = []
   private readonly topics = new Map<string, Topic>()
-  private readonly admin = new Mutex()
+  private readonly admin = new SerialQueue()
   private readonly lock: DirLock
   private retentionTimer: NodeJS.Timeout | undefined
   private checkpointTimer: NodeJS.Timeout | undefined
@@ -138,6 +163,7 @@ export class LogStore {
     this.probe = options.probe
     this.maxPartitions = options.maxPartitions ?? 10_000
     this.verifyReads = options.verifyReads ?? true
+    this.openFiles = new OpenSegmentFiles(options.maxOpenSegmentFiles ?? defaultMaxOpenSegmentFiles())
     this.lock = lock
     this.recoveredFromCleanShutdown = clean
   }
@@ -145,7 +171,7 @@ export class LogStore {
   static async open (options: LogStoreOptions): Promise<LogStore> {
     const { dataDir } = options
     await mkdir(join(dataDir, TOPICS_DIR), { recursive: true })
-    const lock = await DirLock.acquire(join(dataDir, '.lock'))
+    const lock = DirLock.acquire(join(dataDir, '.lock'))
     try {
       const clusterId = await LogStore.loadClusterId(dataDir)
       // A crash while loading must count as unclean, so the marker goes before anything is read.
@@ -153,54 +179,126 @@ export class LogStore {
       if (clean) await fsyncDir(dataDir)
       const store = new LogStore(options, clusterId, lock, clean)
       await store.load(clean)
+      if (store.startupDamage.length > 0 && options.damagePolicy === 'refuse') {
+        for (const topic of store.topics.values()) for (const log of topic.logs) await log.close()
+        throw new StorageError('quarantined',
+          `data directory ${dataDir} is damaged and log.damage.policy=refuse: ` + store.startupDamage.map(d => d.message).join('; '),
+          { details: { damage: store.startupDamage } })
+      }
       store.startTimers(options.retentionCheckIntervalMs ?? 300_000, options.checkpointIntervalMs ?? 60_000)
       return store
     } catch (err) {
-      await lock.release()
+      lock.release()
       throw err
     }
   }
 
+  /**
+   * The cluster id from `meta.properties`, created with a new id for a new data directory. A data directory that
+   * already holds topics but lost its meta.properties is refused: a silently new cluster id would make clients
+   * and the schema registry see a different cluster.
+   */
   private static async loadClusterId (dataDir: string): Promise<string> {
-    const path = join(dataDir, 'meta.properties')
+    const path = join(dataDir, META_PROPERTIES)
     const text = (await readFileIfExists(path))?.toString('utf8')
     const match = text?.match(/^cluster\.id=(.+)$/m)
     if (match?.[1] !== undefined) return match[1].trim()
+    if (text !== undefined) {
+      throw new StorageError('bad-metadata', `${path} has no cluster.id line; restore it from a backup (a line cluster.id=<id>)`)
+    }
+    const topicFiles = (await readdir(join(dataDir, TOPICS_DIR))).filter(f => f.endsWith('.json'))
+    if (topicFiles.length > 0) {
+      throw new StorageError('bad-metadata',
+        `${path} is missing but ${dataDir} holds ${topicFiles.length} topics: refusing to start with a new cluster id. ` +
+        'Restore meta.properties from a backup, or write it by hand (version=1, cluster.id=<the old id>, node.id=0) to keep the old id.')
+    }
     const clusterId = newTopicId()
     await writeFileAtomic(path, `#krest data directory\nversion=1\ncluster.id=${clusterId}\nnode.id=0\n`)
     return clusterId
+  }
+
+  /** Reads `.topics/<file>`; a file that is not a topic's metadata is reported with its name, never guessed at. */
+  private async readTopicMeta (file: string): Promise<TopicMeta> {
+    const path = join(this.dataDir, TOPICS_DIR, file)
+    const fail = (why: string): StorageError => new StorageError('bad-metadata', `topic metadata ${path} is unreadable: ${why}`, { details: { file: path } })
+    let meta: TopicMeta
+    try {
+      meta = JSON.parse((await readFileIfExists(path))?.toString('utf8') ?? '') as TopicMeta
+    } catch (err) {
+      throw fail((err as Error).message)
+    }
+    if (typeof meta !== 'object' || meta === null) throw fail('not a JSON object')
+    try { validateTopicName(meta.name) } catch (err) { throw fail((err as Error).message) }
+    if (`${meta.name}.json` !== file) throw fail(`it names topic "${meta.name}"`)
+    if (!Number.isSafeInteger(meta.partitions) || meta.partitions < 1) throw fail(`bad partition count ${String(meta.partitions)}`)
+    if (typeof meta.topicId !== 'string' || typeof meta.overrides !== 'object' || meta.overrides === null) throw fail('topicId or overrides missing')
+    return meta
   }
 
   private async load (clean: boolean): Promise<void> {
     const checkpointText = (await readFileIfExists(join(this.dataDir, RECOVERY_CHECKPOINT_FILE)))?.toString('utf8') ?? ''
     const recoveryPoints = parseCheckpoint(checkpointText)
     const metaDir = join(this.dataDir, TOPICS_DIR)
-    for (const file of await readdir(metaDir)) {
+    /** Topics whose metadata could not be read: their directories are left alone. */
+    const unreadable = new Set<string>()
+    for (const file of (await readdir(metaDir)).sort()) {
       if (file.endsWith('.tmp')) { await unlinkIfExists(join(metaDir, file)); continue }
       if (!file.endsWith('.json')) continue
-      const meta = JSON.parse((await readFileIfExists(join(metaDir, file)))?.toString('utf8') ?? '{}') as TopicMeta
-      validateTopicName(meta.name)
+      let meta: TopicMeta
+      try {
+        meta = await this.readTopicMeta(file)
+      } catch (err) {
+        if (!(err instanceof StorageError)) throw err
+        unreadable.add(file.slice(0, -'.json'.length))
+        this.reportDamage({ kind: 'topic-metadata', path: join(metaDir, file), message: `${err.message}; the topic is not loaded and its partition directories are left as they are` })
+        continue
+      }
+      if (meta.deleting === true) {
+        await this.removeTopicFiles(meta) // a deletion a crash interrupted
+        continue
+      }
       const config = resolveLogConfig(this.defaults, meta.overrides)
       const logs: PartitionLog[] = []
       for (let p = 0; p < meta.partitions; p++) {
-        const dir = join(this.dataDir, `${meta.name}-${p}`)
-        const base = { dir, topic: meta.name, partition: p, config, clock: this.clock, logger: this.logger, probe: this.probe, verifyReads: this.verifyReads }
-        logs.push(await pathExists(dir)
-          ? await PartitionLog.open({ ...base, clean, recoveryPoint: recoveryPoints.get(`${meta.name}-${p}`) ?? 0 })
-          : await PartitionLog.create(base))
+        const dir = join(this.dataDir, partitionDirName(meta.name, p))
+        const base = { dir, topic: meta.name, partition: p, config, clock: this.clock, logger: this.logger, probe: this.probe, verifyReads: this.verifyReads, openFiles: this.openFiles }
+        const log = await pathExists(dir)
+          ? await PartitionLog.open({ ...base, dataDir: this.dataDir, clean, recoveryPoint: recoveryPoints.get(`${meta.name}-${p}`) ?? 0 })
+          : await PartitionLog.create(base)
+        for (const d of log.damage) this.reportDamage(d)
+        logs.push(log)
       }
       this.topics.set(meta.name, { meta, config, logs })
     }
-    // Directories of deleted topics (crash between the metadata delete and the file removal) are removed now.
+    // Directories no topic claims are left alone: krest removes only what it marked for deletion itself.
     for (const entry of await readdir(this.dataDir, { withFileTypes: true })) {
-      if (!entry.isDirectory() || entry.name === TOPICS_DIR) continue
-      const m = /^(.+)-(\d+)$/.exec(entry.name)
-      const topic = m === null ? undefined : this.topics.get(m[1] as string)
-      if (m !== null && (topic === undefined || Number(m[2]) >= topic.meta.partitions)) {
-        await rm(join(this.dataDir, entry.name), { recursive: true, force: true })
-        this.logger?.warn({ dir: entry.name }, 'removed partition directory of a deleted topic')
+      if (!entry.isDirectory() || entry.name.startsWith('.')) continue
+      const parsed = parsePartitionDirName(entry.name)
+      if (parsed === undefined) continue
+      const topic = this.topics.get(parsed.topic)
+      if (topic !== undefined && parsed.partition < topic.meta.partitions) continue
+      if (unreadable.has(parsed.topic)) continue
+      const holdsSegments = (await readdir(join(this.dataDir, entry.name))).some(n => parseSegmentLogName(n) !== undefined)
+      if (!holdsSegments) {
+        this.logger?.info({ dir: entry.name }, 'left alone a directory that is not a partition of any topic')
+        continue
       }
+      this.reportDamage({
+        kind: 'orphan-partition',
+        path: join(this.dataDir, entry.name),
+        message: `${join(this.dataDir, entry.name)} holds segments but no topic claims it (its .topics metadata is missing or has fewer partitions); it is left as it is`,
+      })
     }
+  }
+
+  private reportDamage (report: DamageReport): void {
+    this.startupDamage.push(report)
+    if (report.kind === 'topic-metadata' || report.kind === 'orphan-partition') this.logger?.error({ path: report.path }, report.message)
+  }
+
+  /** What start-up found damaged and quarantined (empty for a healthy data directory). */
+  get damage (): readonly DamageReport[] {
+    return this.startupDamage
   }
 
   private startTimers (retentionMs: number, checkpointMs: number): void {
@@ -302,9 +400,15 @@ export class LogStore {
   }
 
   private async createPartition (topic: string, partition: number, config: LogConfig): Promise<PartitionLog> {
-    const dir = join(this.dataDir, `${topic}-${partition}`)
-    await rm(dir, { recursive: true, force: true }) // leftovers of a crashed create
-    return await PartitionLog.create({ dir, topic, partition, config, clock: this.clock, logger: this.logger, probe: this.probe, verifyReads: this.verifyReads })
+    const dir = join(this.dataDir, partitionDirName(topic, partition))
+    if (await pathExists(dir)) {
+      // Leftovers of a crashed create, or an orphan reported at start-up: moved aside, never deleted.
+      const aside = join(this.dataDir, QUARANTINE_DIR, `${partitionDirName(topic, partition)}.${this.clock.now()}-replaced`)
+      await mkdir(join(this.dataDir, QUARANTINE_DIR), { recursive: true })
+      await rename(dir, aside)
+      this.logger?.warn({ dir, movedTo: aside }, 'moved an existing partition directory aside before creating the partition')
+    }
+    return await PartitionLog.create({ dir, topic, partition, config, clock: this.clock, logger: this.logger, probe: this.probe, verifyReads: this.verifyReads, openFiles: this.openFiles })
   }
 
   hasTopic (name: string): boolean {
@@ -333,18 +437,26 @@ export class LogStore {
     return [...this.topics.values()].map(t => this.describe(t)).sort((a, b) => a.name.localeCompare(b.name))
   }
 
-  /** Deletes a topic: pending appends finish, then its metadata (the commit point) and its files are removed. */
+  /**
+   * Deletes a topic, crash-atomically: its metadata is first rewritten with `deleting: true` (the commit point; a
+   * restart finishes the deletion), then pending appends finish, the partition files go, and the metadata last.
+   */
   async deleteTopic (name: string): Promise<void> {
     this.checkOpen()
     await this.admin.run(async () => {
       const topic = this.getTopic(name)
+      await this.writeMeta({ ...topic.meta, deleting: true })
       this.topics.delete(name)
       for (const log of topic.logs) await log.close()
-      await unlinkIfExists(this.metaPath(name))
-      await fsyncDir(join(this.dataDir, TOPICS_DIR))
-      for (let p = 0; p < topic.logs.length; p++) await rm(join(this.dataDir, `${name}-${p}`), { recursive: true, force: true })
-      await fsyncDir(this.dataDir)
+      await this.removeTopicFiles(topic.meta)
     })
+  }
+
+  private async removeTopicFiles (meta: TopicMeta): Promise<void> {
+    for (let p = 0; p < meta.partitions; p++) await rm(join(this.dataDir, partitionDirName(meta.name, p)), { recursive: true, force: true })
+    await fsyncDir(this.dataDir)
+    await unlinkIfExists(this.metaPath(meta.name))
+    await fsyncDir(join(this.dataDir, TOPICS_DIR))
   }
 
   /** Grows a topic to `totalPartitions` partitions (Kafka cannot shrink them either). */
@@ -395,15 +507,17 @@ export class LogStore {
     const topic = this.getTopic(name)
     return TOPIC_CONFIG_DEFINITIONS.map(def => {
       const override = topic.meta.overrides[def.name]
-      const brokerValue = String(this.defaults[def.name])
-      const brokerSet = brokerValue !== String(def.default)
+      const brokerValue = configValueText(this.defaults[def.name])
+      const brokerSet = brokerValue !== configValueText(def.default)
       const synonyms: TopicConfigEntry['synonyms'] = []
       if (override !== undefined) synonyms.push({ name: def.name, value: override, source: 'DYNAMIC_TOPIC_CONFIG' })
-      if (brokerSet) synonyms.push({ name: def.brokerName, value: brokerValue, source: 'STATIC_BROKER_CONFIG' })
-      synonyms.push({ name: def.brokerName, value: String(def.default), source: 'DEFAULT_CONFIG' })
+      if (def.brokerName !== undefined) {
+        if (brokerSet) synonyms.push({ name: def.brokerName, value: brokerValue, source: 'STATIC_BROKER_CONFIG' })
+        synonyms.push({ name: def.brokerName, value: configValueText(def.default), source: 'DEFAULT_CONFIG' })
+      }
       return {
         name: def.name,
-        value: String(topic.config[def.name]),
+        value: configValueText(topic.config[def.name]),
         isDefault: override === undefined && !brokerSet,
         isReadOnly: false,
         isSensitive: false,
@@ -447,7 +561,7 @@ export class LogStore {
         await this.writeRecoveryCheckpoint(true)
         await writeFileAtomic(join(this.dataDir, CLEAN_SHUTDOWN_FILE), JSON.stringify({ version: 0, brokerEpoch: -1 }) + '\n')
       })
-      await this.lock.release()
+      this.lock.release()
     })()
     return this.closing
   }

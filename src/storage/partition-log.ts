@@ -5,15 +5,23 @@
  * One writer: appends queue up and are written by a single drain loop; everything that changes the segment list
  * (roll, retention, compaction) runs under the same mutex. Readers take no lock: they work on a snapshot of the
  * segment list and hold a reference on the segment they read.
+ *
+ * Why one file of ~640 lines: the write path, roll, retention and compaction share the segment list, the mutex,
+ * the commit chain and the high watermark, and each must see the others' invariants (a segment is only deleted
+ * once fully durable, a swap is only made under the writer's mutex); loading (log-loader.ts), segments and
+ * their indexes (segment.ts, sparse-index.ts) and compaction's rewrite (compactor.ts) are already out.
  */
 import { mkdir } from 'node:fs/promises'
 import { batchMaxTimestampAt, decodeBatchInto, encodeRecordBatch, stampBaseOffset, type DecodedRecord } from '../codec/record-batch.js'
 import { KrestError } from '../util/errors.js'
 import { compactSegments } from './compactor.js'
-import { StorageError } from './errors.js'
-import { fsyncDir, Mutex } from './fs-util.js'
+import type { DamageReport, MissingRange } from './damage.js'
+import { StorageError, ioError } from './errors.js'
+import { fsyncDir } from './fs-util.js'
 import { loadSegments } from './log-loader.js'
+import type { OpenSegmentFiles } from './open-files.js'
 import { Segment, type SegmentBatch, type SegmentOptions, type SegmentRead } from './segment.js'
+import { SerialQueue } from '../util/serial-queue.js'
 import type {
   AppendResult, Clock, LogConfig, PartitionState, RawReadResult, ReadResult, RecordInput, StorageLogger, StorageProbe,
 } from './types.js'
@@ -39,6 +47,8 @@ export interface PartitionLogOptions {
   probe?: StorageProbe
   /** Verify each batch's CRC32C when reading (default true). */
   verifyReads?: boolean
+  /** The store-wide bound on open sealed-segment files. */
+  openFiles?: OpenSegmentFiles | undefined
 }
 
 const MAX_SAFE_OFFSET = Number.MAX_SAFE_INTEGER - 2 ** 31
@@ -52,12 +62,13 @@ export class PartitionLog {
   private readonly logger: StorageLogger | undefined
   private readonly probe: StorageProbe | undefined
   private readonly verifyReads: boolean
+  private readonly openFiles: OpenSegmentFiles | undefined
   private segments: Segment[] = []
   private nextOffset = 0
   private hw = 0
   private pending: PendingAppend[] = []
   private draining: Promise<void> | undefined
-  private readonly mutex = new Mutex()
+  private readonly mutex = new SerialQueue()
   private readonly waiters = new Set<Waiter>()
   private dirty = false
   /** Acknowledgements wait here for the fsync that covers them, in write order. */
@@ -67,6 +78,10 @@ export class PartitionLog {
   private writeFailed = false
   private flushTimer: NodeJS.Timeout | undefined
   private closed = false
+  /** Offsets that cannot be served (damage found at start-up); reads there fail instead of skipping them. */
+  private missing: MissingRange[] = []
+  /** What start-up found damaged in this partition (quarantined, never deleted). */
+  damage: readonly DamageReport[] = []
   /** Offsets below this have been compacted already (in-memory: a restart compacts once more). */
   private cleanedUpTo = 0
 
@@ -79,6 +94,7 @@ export class PartitionLog {
     this.logger = options.logger
     this.probe = options.probe
     this.verifyReads = options.verifyReads ?? true
+    this.openFiles = options.openFiles
   }
 
   /** Creates the directory and first segment of a new partition. */
@@ -92,9 +108,12 @@ export class PartitionLog {
   }
 
   /** Opens an existing partition through the log loader (recovery passes: see log-loader.ts). */
-  static async open (options: PartitionLogOptions & { clean: boolean, recoveryPoint: number }): Promise<PartitionLog> {
+  static async open (options: PartitionLogOptions & { dataDir: string, clean: boolean, recoveryPoint: number }): Promise<PartitionLog> {
     const log = new PartitionLog(options)
-    log.segments = await loadSegments({ ...options, segmentOptions: log.segmentOptions() })
+    const loaded = await loadSegments({ ...options, segmentOptions: log.segmentOptions(), compacted: options.config['cleanup.policy'].includes('compact') })
+    log.segments = loaded.segments
+    log.missing = loaded.missing
+    log.damage = loaded.damage
     if (log.segments.length === 0) {
       log.segments.push(await Segment.create(options.dir, 0, log.segmentOptions(), options.clock.now()))
     }
@@ -105,7 +124,7 @@ export class PartitionLog {
   }
 
   private segmentOptions (): SegmentOptions {
-    return { indexInterval: this.config['index.interval.bytes'], verifyReads: this.verifyReads }
+    return { indexInterval: this.config['index.interval.bytes'], verifyReads: this.verifyReads, openFiles: this.openFiles }
   }
 
   get logStartOffset (): number { return (this.segments[0] as Segment).baseOffset }
@@ -191,6 +210,9 @@ export class PartitionLog {
     if (firstTs === null && this.clock.now() - seg.createdAt > this.config['segment.ms']) return true
     // Relative offsets and positions in the indexes are int32.
     if (this.nextOffset - seg.baseOffset + incoming.count > 2 ** 31 - 1) return true
+    // Kafka's segment.index.bytes: roll when the offset index (8 bytes an entry) or the time index (12) is full.
+    const indexBytes = this.config['segment.index.bytes']
+    if (seg.indexEntries >= Math.floor(indexBytes / 8) || seg.timeIndexEntries >= Math.floor(indexBytes / 12)) return true
     return false
   }
 
@@ -202,7 +224,7 @@ export class PartitionLog {
         try {
           seg = await this.roll()
         } catch (err) {
-          const failure = new KrestError('STORAGE_ERROR', `cannot roll a new segment for ${this.topic}-${this.partition}: ${(err as Error).message}`, { cause: err })
+          const failure = ioError(`cannot roll a new segment for ${this.topic}-${this.partition}`, err)
           for (const p of cycle.slice(i)) p.reject(failure)
           return
         }
@@ -402,6 +424,7 @@ export class PartitionLog {
    */
   async readRaw (offset: number, maxBytes: number): Promise<RawReadResult & { nextOffset: number }> {
     this.checkReadOffset(offset)
+    if (this.missing.length > 0) this.checkNotMissing(offset)
     // Hold every segment of the snapshot from the start: retention or compaction may replace them meanwhile, and
     // a held segment keeps its file handle open on the old inode.
     const start = this.findSegmentIndex(this.segments, offset)
@@ -413,6 +436,10 @@ export class PartitionLog {
     try {
       for (let i = 0; i < segments.length && nextOffset < this.hw; i++) {
         const seg = segments[i] as Segment
+        if (nextOffset < seg.baseOffset && this.missing.length > 0 && this.missingAt(nextOffset) !== undefined) {
+          if (parts.length > 0) break // return what comes before the damage; the next read reports it
+          this.checkNotMissing(nextOffset)
+        }
         const chunk = await seg.read(nextOffset, maxBytes - total, parts.length > 0)
         if (chunk === null) {
           if (parts.length > 0 && nextOffset < seg.nextOffset) break // the next batch does not fit
@@ -439,9 +466,23 @@ export class PartitionLog {
     }
   }
 
+  private missingAt (offset: number): MissingRange | undefined {
+    return this.missing.find(m => offset >= m.from && offset < m.to)
+  }
+
+  private checkNotMissing (offset: number): void {
+    const range = this.missingAt(offset)
+    if (range === undefined) return
+    this.probe?.readFailed?.(this.topic, this.partition, 'missing-offsets')
+    throw new StorageError('missing-offsets',
+      `offsets ${range.from}..${range.to - 1} of ${this.topic}-${this.partition} cannot be served: ${range.reason}`,
+      { details: { from: range.from, to: range.to } })
+  }
+
   /** Names the partition in a storage error found while reading, and counts it. */
   private readFailure (err: unknown): unknown {
     if (!(err instanceof StorageError)) return err
+    if (err.reason === 'missing-offsets') return err // counted where it is thrown
     this.probe?.readFailed?.(this.topic, this.partition, err.reason)
     this.logger?.error({ topic: this.topic, partition: this.partition, reason: err.reason, details: err.details }, err.message)
     return new StorageError(err.reason, `cannot read ${this.topic}-${this.partition}: ${err.message}`,
@@ -557,27 +598,39 @@ export class PartitionLog {
     if (!this.config['cleanup.policy'].includes('compact') || this.closed) return false
     return await this.mutex.run(async () => {
       await this.commitChain
-      const closedSegments = this.segments.slice(0, -1)
+      const now = this.clock.now()
+      // Kafka's min.compaction.lag.ms: the cleanable part ends at the first segment holding a record younger than the lag.
+      const minLag = this.config['min.compaction.lag.ms']
+      let cleanable = this.segments.length - 1
+      for (let i = 0; i < cleanable && minLag > 0; i++) {
+        if (now - (this.segments[i] as Segment).maxTimestamp < minLag) cleanable = i
+      }
+      const closedSegments = this.segments.slice(0, cleanable)
       if (closedSegments.length === 0) return false
       let dirtyBytes = 0
       let totalBytes = 0
+      let overdue = false
       for (const s of closedSegments) {
         totalBytes += s.size
-        if (s.baseOffset >= this.cleanedUpTo) dirtyBytes += s.size
+        if (s.baseOffset < this.cleanedUpTo) continue
+        dirtyBytes += s.size
+        // Kafka's max.compaction.lag.ms: a dirty record older than the lag makes the log cleanable whatever the ratio.
+        const firstTimestamp = s.firstBatchTimestamp ?? s.maxTimestamp
+        if (firstTimestamp >= 0 && now - firstTimestamp > this.config['max.compaction.lag.ms']) overdue = true
       }
-      if (!force && (dirtyBytes === 0 || dirtyBytes / Math.max(totalBytes, 1) < this.config['min.cleanable.dirty.ratio'])) return false
+      if (!force && !overdue && (dirtyBytes === 0 || dirtyBytes / Math.max(totalBytes, 1) < this.config['min.cleanable.dirty.ratio'])) return false
       const { segments: replaced, retired } = await compactSegments({
         dir: this.dir,
         segments: closedSegments,
         segmentOptions: this.segmentOptions(),
         deleteRetentionMs: this.config['delete.retention.ms'],
-        now: this.clock.now(),
+        now,
       })
-      const active = this.active
+      const uncleaned = this.segments.slice(cleanable)
       // Swap first, then let go of the old segments: readers that took the old list hold references.
-      this.segments = [...replaced, active]
+      this.segments = [...replaced, ...uncleaned]
       for (const seg of retired) seg.release()
-      this.cleanedUpTo = active.baseOffset
+      this.cleanedUpTo = (uncleaned[0] as Segment).baseOffset
       return true
     })
   }

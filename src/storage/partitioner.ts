@@ -14,9 +14,4 @@ export class Partitioner {
     this.counters.set(topic, (next + 1) % 0x7fffffff)
     return next % numPartitions
   }
-
-  /** Forget a deleted topic's round-robin position. */
-  forget (topic: string): void {
-    this.counters.delete(topic)
-  }
 }

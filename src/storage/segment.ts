@@ -13,10 +13,11 @@ import { open, stat, type FileHandle } from 'node:fs/promises'
 import {
   BATCH_HEADER_SIZE, LOG_OVERHEAD, batchBaseOffsetAt, batchLastOffsetAt, batchMaxTimestampAt, batchSizeAt, checkBatch,
 } from '../codec/record-batch.js'
-import { readFully, scanBatches, type ScannedBatch } from './batch-scan.js'
-import { StorageError } from './errors.js'
+import { readFully, scanBatches, scanPastDamage, type ScannedBatch } from './batch-scan.js'
+import { StorageError, ioError } from './errors.js'
 import { unlinkIfExists } from './fs-util.js'
 import { segmentPaths } from './segment-files.js'
+import type { OpenSegmentFiles } from './open-files.js'
 import { OFFSET_INDEX, SparseIndex, TIME_INDEX } from './sparse-index.js'
 
 export type { ScannedBatch, ScanStop } from './batch-scan.js'
@@ -41,6 +42,8 @@ export interface SegmentBatch {
 
 export interface SegmentOptions {
   indexInterval: number
+  /** Bound on open log files of sealed segments (shared by every segment of a store); unbounded without it. */
+  openFiles?: OpenSegmentFiles | undefined
   /** Verify each batch's CRC32C on reads (default true). */
   verifyReads?: boolean
 }
@@ -75,8 +78,15 @@ export class Segment {
   private bytesSinceIndexEntry = 0
   private refs = 1
   private closed = false
+  /** The log file, open while active, in use, or not yet closed by the open-files bound. */
+  private fd: FileHandle | undefined
+  /** Reads in progress on `fd`. */
+  private pins = 0
+  /** The file was replaced or unlinked: `fd` is the only way to the old inode and stays open until the end. */
+  private retired = false
+  private readonly openFiles: OpenSegmentFiles | undefined
 
-  private constructor (dir: string, baseOffset: number, private readonly fd: FileHandle, options: SegmentOptions, createdAt: number) {
+  private constructor (dir: string, baseOffset: number, fd: FileHandle, options: SegmentOptions, createdAt: number) {
     const paths = segmentPaths(dir, baseOffset)
     this.baseOffset = baseOffset
     this.logPath = paths.log
@@ -89,11 +99,60 @@ export class Segment {
     this.indexInterval = options.indexInterval
     this.verifyReads = options.verifyReads ?? true
     this.createdAt = createdAt
+    this.fd = fd
+    this.openFiles = options.openFiles
+  }
+
+  /** The log file, reopened when the open-files bound closed it. */
+  private async logFile (): Promise<FileHandle> {
+    if (this.closed) throw new StorageError('io', `segment ${this.logPath} is closed`)
+    if (this.fd === undefined) {
+      try {
+        this.fd = await open(this.logPath, 'r+')
+      } catch (err) {
+        throw ioError(`cannot open ${this.logPath}`, err)
+      }
+    }
+    this.openFiles?.used(this)
+    return this.fd
+  }
+
+  /** Runs `task` on the log file, which stays open meanwhile. */
+  private async withLogFile<T> (task: (fd: FileHandle) => Promise<T>): Promise<T> {
+    this.pins++
+    try {
+      return await task(await this.logFile())
+    } finally {
+      this.pins--
+    }
+  }
+
+  /** Called by the open-files bound: closes the log file when nothing needs it open. */
+  evict (): boolean {
+    if (!this.sealed || this.retired || this.pins > 0 || this.closed) return this.fd === undefined
+    const fd = this.fd
+    this.fd = undefined
+    void fd?.close().catch(() => undefined)
+    return true
+  }
+
+  /**
+   * Before the file is replaced (compaction) or unlinked (retention): make sure it is open and keep it open, so
+   * readers holding this segment keep reading the old inode.
+   */
+  async holdFileOpen (): Promise<void> {
+    await this.logFile()
+    this.retired = true
   }
 
   /** Creates a new, empty segment (replacing any leftover files of the same base offset). */
   static async create (dir: string, baseOffset: number, options: SegmentOptions, now: number): Promise<Segment> {
-    const fd = await open(segmentPaths(dir, baseOffset).log, 'w+')
+    let fd: FileHandle
+    try {
+      fd = await open(segmentPaths(dir, baseOffset).log, 'w+')
+    } catch (err) {
+      throw ioError(`cannot create segment ${baseOffset} in ${dir}`, err)
+    }
     const seg = new Segment(dir, baseOffset, fd, options, now)
     await seg.offsetIndex.createEmpty()
     await seg.timeIndex.createEmpty()
@@ -107,9 +166,15 @@ export class Segment {
    */
   static async load (dir: string, baseOffset: number, options: SegmentOptions, recover: boolean, now: number): Promise<{ segment: Segment, invalidFrom: number | undefined, fileSize: number }> {
     const logPath = segmentPaths(dir, baseOffset).log
-    const fd = await open(logPath, 'r+')
+    let fd: FileHandle
+    try {
+      fd = await open(logPath, 'r+')
+    } catch (err) {
+      throw ioError(`cannot open ${logPath}`, err)
+    }
     const seg = new Segment(dir, baseOffset, fd, options, (await stat(logPath)).mtimeMs || now)
     const fileSize = (await fd.stat()).size
+    seg.openFiles?.used(seg)
     if (!recover && await seg.loadIndexes(fileSize)) {
       // Trusted indexes: scan only the tail after the last index entry, validating it.
       const from = seg.offsetIndex.lastValue ?? 0
@@ -138,7 +203,7 @@ export class Segment {
 
   private async readFirstBatchTimestamp (): Promise<number | null> {
     const head = Buffer.allocUnsafe(BATCH_HEADER_SIZE)
-    if (await readFully(this.fd, head, 0) < BATCH_HEADER_SIZE) return null
+    if (await readFully(await this.logFile(), head, 0) < BATCH_HEADER_SIZE) return null
     return batchMaxTimestampAt(head, 0)
   }
 
@@ -167,7 +232,7 @@ export class Segment {
   /** Full validation scan: rebuilds indexes; returns where the valid batches end. */
   private async rebuild (fileSize: number): Promise<number> {
     this.resetIndexes()
-    const result = await scanBatches(this.fd, 0, fileSize, this.baseOffset, true, b => {
+    const result = await scanBatches(await this.logFile(), 0, fileSize, this.baseOffset, true, b => {
       this.noteBatch(b.position, b.size, b.lastOffset, b.maxTimestamp)
     })
     this.size = this.committedSize = this.syncedSize = result.validEnd
@@ -177,10 +242,16 @@ export class Segment {
     return result.validEnd
   }
 
+  /** What the bytes after damage at `from` (found by `load`) held: see scanPastDamage. */
+  async scanPastDamage (from: number, fileSize: number): Promise<{ validAfter: boolean, highestOffset: number | undefined }> {
+    return await this.withLogFile(async fd => await scanPastDamage(fd, from, fileSize, this.nextOffset))
+  }
+
   /** Cuts a torn tail found by `load` (recovery of the active segment only). */
   async truncateInvalidTail (): Promise<void> {
-    await this.fd.truncate(this.size)
-    await this.fd.datasync()
+    const fd = await this.logFile()
+    await fd.truncate(this.size)
+    await fd.datasync()
   }
 
   /** Index bookkeeping for a batch at `position` (Kafka's rule: an entry once more than index.interval.bytes went by). */
@@ -225,16 +296,17 @@ export class Segment {
     const buffers = batches.map(b => b.buf)
     let total = 0
     for (const b of buffers) total += b.length
+    const fd = await this.logFile()
     try {
       let written = 0
       while (written < total) {
         const rest = written === 0 ? buffers : [Buffer.concat(buffers).subarray(written)]
-        const { bytesWritten } = await this.fd.writev(rest, start + written)
+        const { bytesWritten } = await fd.writev(rest, start + written)
         if (bytesWritten === 0) throw new Error('short write')
         written += bytesWritten
       }
     } catch (err) {
-      await this.fd.truncate(start).catch(() => undefined)
+      await fd.truncate(start).catch(() => undefined)
       throw err
     }
     let position = start
@@ -247,7 +319,7 @@ export class Segment {
 
   /** Cuts the log back to `size` bytes after a failed durable write (the caller restores offsets). */
   async truncateTo (size: number, nextOffset: number): Promise<void> {
-    await this.fd.truncate(size)
+    await (await this.logFile()).truncate(size)
     this.size = this.committedSize = size
     this.syncedSize = Math.min(this.syncedSize, size)
     this.nextOffset = nextOffset
@@ -258,7 +330,7 @@ export class Segment {
   }
 
   async datasync (): Promise<void> {
-    await this.fd.datasync()
+    await (await this.logFile()).datasync()
   }
 
   /** Finalises a segment that stops being active: last time-index entry, indexes written and everything fsynced. */
@@ -273,7 +345,7 @@ export class Segment {
   }
 
   private async syncAll (): Promise<void> {
-    await this.fd.sync()
+    await (await this.logFile()).sync()
     await this.offsetIndex.sync()
     await this.timeIndex.sync()
   }
@@ -319,13 +391,17 @@ export class Segment {
    * Throws `StorageError('corrupt-batch')` when a batch on the way fails its checks.
    */
   async read (offset: number, maxBytes: number, mustFit = false): Promise<SegmentRead | null> {
+    return await this.withLogFile(async fd => await this.readFrom(fd, offset, maxBytes, mustFit))
+  }
+
+  private async readFrom (fd: FileHandle, offset: number, maxBytes: number, mustFit: boolean): Promise<SegmentRead | null> {
     const limit = this.committedSize
     let pos = this.lookupPosition(offset)
     let previousLast = -1
     while (pos < limit) {
       const len = Math.min(limit - pos, Math.max(maxBytes, 0) + READ_SLACK)
       const chunk = Buffer.allocUnsafe(len)
-      const got = await readFully(this.fd, chunk, pos)
+      const got = await readFully(fd, chunk, pos)
       if (got < LOG_OVERHEAD) throw this.corrupt(pos, `the file ends before the committed size ${limit}`)
       let p = 0
       let start = -1
@@ -360,7 +436,7 @@ export class Segment {
         if (mustFit && size > maxBytes) return null
         // The first batch does not fit in the chunk: read it alone, whole.
         const whole = Buffer.allocUnsafe(size)
-        if (await readFully(this.fd, whole, pos + start) < size) throw this.corrupt(pos + start, 'the file ends inside the batch')
+        if (await readFully(fd, whole, pos + start) < size) throw this.corrupt(pos + start, 'the file ends inside the batch')
         this.verify(whole, 0, size, pos + start, previousLast)
         return { buf: whole, nextOffset: batchLastOffsetAt(whole, 0) + 1, nextBatchSize: undefined }
       }
@@ -374,7 +450,7 @@ export class Segment {
    * a corrupt batch throws rather than being handed on (compaction would otherwise rewrite it with a fresh CRC).
    */
   async scan (fromOffset: number, onBatch: (b: ScannedBatch) => void | 'stop' | Promise<void>): Promise<void> {
-    const result = await scanBatches(this.fd, this.lookupPosition(fromOffset), this.committedSize, this.baseOffset, true, onBatch)
+    const result = await this.withLogFile(async fd => await scanBatches(fd, this.lookupPosition(fromOffset), this.committedSize, this.baseOffset, true, onBatch))
     if (result.stop !== 'end') throw this.corrupt(result.validEnd, result.stop === 'truncated' ? 'the file ends inside a batch' : 'bad length, magic, CRC or offsets')
   }
 
@@ -389,8 +465,11 @@ export class Segment {
   private async closeHandles (): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.openFiles?.forget(this)
     await this.closeIndexHandles().catch(() => undefined)
-    await this.fd.close().catch(() => undefined)
+    const fd = this.fd
+    this.fd = undefined
+    await fd?.close().catch(() => undefined)
   }
 
   /** Closes the segment for good (clean shutdown): indexes written and everything fsynced. */
@@ -417,6 +496,7 @@ export class Segment {
 
   /** Removes the segment's files but keeps the caller's reference (released later, after a swap). */
   async unlinkFiles (): Promise<void> {
+    await this.holdFileOpen()
     await unlinkIfExists(this.logPath)
     await unlinkIfExists(this.indexPath)
     await unlinkIfExists(this.timeIndexPath)

@@ -49,6 +49,30 @@ export interface LogConfig {
   'message.timestamp.type': TimestampType
   'delete.retention.ms': number
   'min.cleanable.dirty.ratio': number
+  /** Refuse CreateTime records older / newer than this relative to the broker clock (Kafka's defaults: Long.MAX, 1 h). */
+  'message.timestamp.before.max.ms': number
+  'message.timestamp.after.max.ms': number
+  // Kafka's other topic configs: accepted, stored and reported; see `effect` in log-config.ts for what they do here.
+  'compression.type': string
+  'compression.gzip.level': number
+  'compression.lz4.level': number
+  'compression.zstd.level': number
+  'file.delete.delay.ms': number
+  'flush.messages': number
+  'follower.replication.throttled.replicas': string
+  'leader.replication.throttled.replicas': string
+  'local.retention.bytes': number
+  'local.retention.ms': number
+  'max.compaction.lag.ms': number
+  'min.compaction.lag.ms': number
+  'min.insync.replicas': number
+  'preallocate': boolean
+  'remote.log.copy.disable': boolean
+  'remote.log.delete.on.disable': boolean
+  'remote.storage.enable': boolean
+  'segment.index.bytes': number
+  'segment.jitter.ms': number
+  'unclean.leader.election.enable': boolean
 }
 
 export interface TopicDescription {

@@ -20,7 +20,14 @@ export interface LogStateSource {
 /** Where consumer-group offsets and lag come from (the embedded groups). */
 export interface GroupStateSource {
   listGroups(): Array<{ groupId: string, members: readonly unknown[] }>
-  groupOffsets(groupId: string): Array<{ topic: string, partition: number, currentOffset: number, logEndOffset: number }>
+  groupOffsets(groupId: string): Array<{ topic: string, partition: number, currentOffset: number, lag: number }>
+}
+
+/** Where brokers and partition replicas come from (the backend's metadata and admin). */
+export interface ClusterStateSource {
+  brokers(): readonly unknown[]
+  /** Every topic, internal ones included, with each partition's leader and replicas. */
+  topics(): Promise<Array<{ name: string, partitions: Array<{ partition: number, leader: number, replicas: Array<{ broker: number, inSync: boolean }> }> }>>
 }
 
 /** Where the live v2 consumer instances come from. */
@@ -59,6 +66,7 @@ export class GatewayMetrics {
   private groups: GroupStateSource | undefined
   private consumers: ConsumerInstanceSource | undefined
   private schemas: RegistryStateSource | undefined
+  private cluster: ClusterStateSource | undefined
   private readonly httpRequests: Counter<'surface' | 'method' | 'route' | 'status'>
   private readonly httpDuration: Histogram<'surface' | 'method' | 'route'>
 
@@ -140,30 +148,74 @@ export class GatewayMetrics {
     const groupOffset = new Gauge({ name: 'kafka_consumergroup_current_offset', help: 'Committed offset of the group on the partition (kafka_exporter name).', labelNames: ['consumergroup', 'topic', 'partition'], registers: [] })
     const lag = new Gauge({ name: 'kafka_consumergroup_lag', help: 'High watermark minus committed offset of the group on the partition (kafka_exporter name).', labelNames: ['consumergroup', 'topic', 'partition'], registers: [] })
     const lagSum = new Gauge({ name: 'kafka_consumergroup_lag_sum', help: 'Lag of the group summed over the topic\'s partitions (kafka_exporter name).', labelNames: ['consumergroup', 'topic'], registers: [] })
+    const groupOffsetSum = new Gauge({ name: 'kafka_consumergroup_current_offset_sum', help: 'Committed offsets of the group summed over the topic\'s partitions (kafka_exporter name).', labelNames: ['consumergroup', 'topic'], registers: [] })
     const members = new Gauge({
       name: 'kafka_consumergroup_members', help: 'Members of the consumer group (kafka_exporter name).', labelNames: ['consumergroup'], registers,
       collect () {
-        this.reset(); groupOffset.reset(); lag.reset(); lagSum.reset()
+        this.reset(); groupOffset.reset(); lag.reset(); lagSum.reset(); groupOffsetSum.reset()
         const source = self.groups
         if (source === undefined) return
         for (const g of source.listGroups()) {
           this.set({ consumergroup: g.groupId }, g.members.length)
-          const sums = new Map<string, number>()
+          const sums = new Map<string, { lag: number, offset: number }>()
           for (const o of source.groupOffsets(g.groupId)) {
-            const l = Math.max(0, o.logEndOffset - o.currentOffset)
-            sums.set(o.topic, (sums.get(o.topic) ?? 0) + l)
+            const sum = sums.get(o.topic) ?? { lag: 0, offset: 0 }
+            sum.lag += o.lag
+            sum.offset += o.currentOffset
+            sums.set(o.topic, sum)
             if (perPartition) {
               const labels = { consumergroup: g.groupId, topic: o.topic, partition: String(o.partition) }
               groupOffset.set(labels, o.currentOffset)
-              lag.set(labels, l)
+              lag.set(labels, o.lag)
             }
           }
-          for (const [topic, sum] of sums) lagSum.set({ consumergroup: g.groupId, topic }, sum)
+          for (const [topic, sum] of sums) {
+            lagSum.set({ consumergroup: g.groupId, topic }, sum.lag)
+            groupOffsetSum.set({ consumergroup: g.groupId, topic }, sum.offset)
+          }
         }
       },
     })
     void members
-    for (const g of [groupOffset, lag, lagSum]) this.registry.registerMetric(g)
+    for (const g of [groupOffset, lag, lagSum, groupOffsetSum]) this.registry.registerMetric(g)
+
+    // Brokers and replicas as kafka_exporter reports them, from the backend's metadata (one broker on the embedded
+    // engine; a backend fronting a cluster reports its own). The preferred leader is the first replica, as in Kafka.
+    new Gauge({
+      name: 'kafka_brokers', help: 'Number of brokers in the cluster (kafka_exporter name).', registers,
+      collect () {
+        if (self.cluster !== undefined) this.set(self.cluster.brokers().length)
+      },
+    })
+    // prom-client renders metrics concurrently, so async collectors cannot fill each other: each reads the same
+    // per-scrape snapshot of the topics (one backend call per scrape).
+    type Topics = Awaited<ReturnType<ClusterStateSource['topics']>>
+    type Partition = Topics[number]['partitions'][number]
+    let snapshot: Promise<Topics> | undefined
+    const topics = (): Promise<Topics> => {
+      snapshot ??= (self.cluster?.topics() ?? Promise.resolve([])).finally(() => { snapshot = undefined })
+      return snapshot
+    }
+    const inSyncCount = (p: Partition): number => p.replicas.filter(r => r.inSync).length
+    const partitionGauge = (name: string, help: string, valueOf: (p: Partition) => number): void => {
+      new Gauge({
+        name, help, labelNames: ['topic', 'partition'], registers,
+        async collect () {
+          this.reset()
+          if (self.cluster === undefined || !perPartition) return
+          for (const t of await topics()) {
+            for (const p of t.partitions) this.set({ topic: t.name, partition: String(p.partition) }, valueOf(p))
+          }
+        },
+      })
+    }
+    partitionGauge('kafka_topic_partition_leader', 'Broker id of the partition\'s leader (kafka_exporter name).', p => p.leader)
+    partitionGauge('kafka_topic_partition_replicas', 'Number of replicas of the partition (kafka_exporter name).', p => p.replicas.length)
+    partitionGauge('kafka_topic_partition_in_sync_replica', 'Number of in-sync replicas of the partition (kafka_exporter name).', inSyncCount)
+    partitionGauge('kafka_topic_partition_under_replicated_partition', '1 when the partition has fewer in-sync replicas than replicas, else 0 (kafka_exporter name).',
+      p => inSyncCount(p) < p.replicas.length ? 1 : 0)
+    partitionGauge('kafka_topic_partition_leader_is_preferred', '1 when the partition\'s leader is its preferred (first) replica, else 0 (kafka_exporter name).',
+      p => p.replicas[0]?.broker === p.leader ? 1 : 0)
 
     new Gauge({
       name: 'krest_consumer_instances', help: 'Live v2 HTTP consumer instances, per consumer group.', labelNames: ['consumergroup'], registers,
@@ -183,7 +235,8 @@ export class GatewayMetrics {
   }
 
   /** Binds the state sources once the domain objects exist (they open after the metrics are created). */
-  attach (sources: { logs?: LogStateSource, groups?: GroupStateSource, consumers?: ConsumerInstanceSource, registry?: RegistryStateSource }): void {
+  attach (sources: { logs?: LogStateSource, groups?: GroupStateSource, consumers?: ConsumerInstanceSource, registry?: RegistryStateSource, cluster?: ClusterStateSource }): void {
+    if (sources.cluster !== undefined) this.cluster = sources.cluster
     if (sources.logs !== undefined) this.logs = sources.logs
     if (sources.groups !== undefined) this.groups = sources.groups
     if (sources.consumers !== undefined) this.consumers = sources.consumers

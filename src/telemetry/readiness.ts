@@ -21,12 +21,15 @@ export interface ReadinessReport {
   /** Each start-up condition and whether it holds. */
   checks: Record<Exclude<ReadinessCondition, 'closing'>, boolean>
   closing: boolean
+  /** Damage start-up quarantined (log.damage.policy=start): the server serves what is intact; an operator should look. */
+  storageDamage: readonly string[]
 }
 
 export class Readiness {
   private readonly done = new Set<ReadinessCondition>()
   private closing = false
   private partitionsRecovered = 0
+  private storageDamage: readonly string[] = []
 
   /** A start-up condition now holds. */
   mark (condition: Exclude<ReadinessCondition, 'closing'>): void {
@@ -36,6 +39,11 @@ export class Readiness {
   /** Recovery progress, shown in the not-ready reason. */
   partitionRecovered (): void {
     this.partitionsRecovered++
+  }
+
+  /** What the storage engine quarantined at start-up, reported by /ready. */
+  noteStorageDamage (messages: readonly string[]): void {
+    this.storageDamage = [...messages]
   }
 
   markClosing (): void {
@@ -64,6 +72,6 @@ export class Readiness {
         break
       }
     }
-    return { ready: reason === undefined, reason, checks, closing: this.closing }
+    return { ready: reason === undefined, reason, checks, closing: this.closing, storageDamage: this.storageDamage }
   }
 }

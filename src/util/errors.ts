@@ -35,6 +35,7 @@ export type StorageErrorCode =
 /** The Backend interface (`src/backend`): what a Kafka client's producer and admin would report. */
 export type BackendErrorCode =
   | 'INVALID_REPLICATION_FACTOR'
+  | 'INVALID_TIMESTAMP'
   | 'INTERNAL_TOPIC'
   | 'CLUSTER_NOT_FOUND'
   | 'BROKER_NOT_FOUND'

@@ -1,4 +1,7 @@
-/** Runs async tasks one at a time, in call order (a tiny mutex). A failing task does not block later ones. */
+/**
+ * Runs async tasks one at a time, in call order: the one promise mutex of krest (storage appends and admin,
+ * the registry's writes, each group's and consumer instance's calls). A failing task does not block later ones.
+ */
 export class SerialQueue {
   private tail: Promise<unknown> = Promise.resolve()
   private pending = 0

@@ -217,9 +217,15 @@ describe('connection limits', () => {
   })
 
   it('a connection that sends nothing is closed after connections.max.idle.ms', async () => {
-    const h = await harness({ 'connections.max.idle.ms': 300 })
+    // The headers timeout (10 s here) would answer 408; the idle limit closes the socket silently, and sooner.
+    const h = await harness({ 'connections.max.idle.ms': 300, 'request.headers.timeout.ms': 10_000 })
     const socket = await rawSocket(h.url)
-    await closedBy(socket)
+    const opened = Date.now()
+    const received = await closedBy(socket, 20_000)
+    const openFor = Date.now() - opened
+    expect(received).toBe('')
+    expect(openFor).toBeGreaterThanOrEqual(250) // not refused at once: closed for being idle
+    expect(openFor).toBeLessThan(9_000) // by the idle limit, not by the headers timeout
   })
 
   it('an idle keep-alive connection is closed after connections.keepalive.timeout.ms', async () => {

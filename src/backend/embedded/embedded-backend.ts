@@ -2,15 +2,16 @@
  * The embedded backend: the Backend interface over krest's own storage engine (one broker, id 0).
  */
 import { validateTopicName } from '../../storage/index.js'
+import { isTopicConfigName } from '../../storage/log-config.js'
 import { KrestError, isKrestError } from '../../util/errors.js'
-import type { AppendResult, Clock, LogConfig, RecordInput, StoragePort, StoreConfigEntry, TopicDescription } from '../ports.js'
+import type { AppendResult, Clock, RecordInput, StoragePort, StoreConfigEntry, TopicDescription } from '../ports.js'
 import { EMBEDDED_BROKER_ID } from '../types.js'
 import type {
-  Admin, Backend, BrokerInfo, ConfigAlteration, ConfigEntry, ConfigSource, Metadata, NewTopic, PartitionInfo,
+  Admin, Backend, BrokerInfo, ConfigAlteration, ConfigEntry, Metadata, NewTopic, PartitionInfo,
   PartitionOffsets, ProduceOptions, ProduceOutcome, ProduceRecord, Producer, TopicInfo,
 } from '../types.js'
 import type { GroupConsumers } from '../group-consumer.js'
-import { recordBatchOverhead, singleRecordBatchSize } from '../record-size.js'
+import { BATCH_HEADER_SIZE as recordBatchOverhead, singleRecordBatchSize } from '../../codec/record-batch.js'
 
 export interface KeyPartitioner {
   partition(topic: string, key: Buffer | null, numPartitions: number): number
@@ -27,46 +28,12 @@ export interface EmbeddedBackendOptions {
   defaultReplicationFactor: number
   /** `partitions.max`: most partitions on the server, internal topics included (each holds open files). Unlimited when absent. */
   maxPartitions?: number
-  /** Broker-level log defaults, for config synonyms (`log.segment.bytes` for `segment.bytes`, …). */
-  logDefaults: LogConfig
   /** Where the one broker can be reached; called when metadata is asked for (the port is known after listen). */
   endpoint: () => { host: string | null, port: number | null }
   /** The composition root's clock (create times of records produced without one). */
   clock: Clock
   /** Consumer groups over the same store (`src/groups`); told when topics are created, grown or deleted, so subscribed groups rebalance at once. */
   groups: GroupConsumers & { topicsChanged (): Promise<void> }
-}
-
-const TOPIC_CONFIG_NAMES: readonly (keyof LogConfig)[] = [
-  'cleanup.policy', 'segment.bytes', 'segment.ms', 'retention.ms', 'retention.bytes', 'max.message.bytes', 'flush.ms',
-  'index.interval.bytes', 'message.timestamp.type', 'delete.retention.ms', 'min.cleanable.dirty.ratio',
-]
-
-/** Kafka's broker-level synonym of each topic-level config. */
-const BROKER_SYNONYM: Record<keyof LogConfig, string> = {
-  'cleanup.policy': 'log.cleanup.policy',
-  'segment.bytes': 'log.segment.bytes',
-  'segment.ms': 'log.roll.ms',
-  'retention.ms': 'log.retention.ms',
-  'retention.bytes': 'log.retention.bytes',
-  'max.message.bytes': 'message.max.bytes',
-  'flush.ms': 'log.flush.interval.ms',
-  'index.interval.bytes': 'log.index.interval.bytes',
-  'message.timestamp.type': 'log.message.timestamp.type',
-  'delete.retention.ms': 'log.cleaner.delete.retention.ms',
-  'min.cleanable.dirty.ratio': 'log.cleaner.min.cleanable.ratio',
-}
-
-const CONFIG_SOURCES: readonly ConfigSource[] = [
-  'DYNAMIC_TOPIC_CONFIG', 'DYNAMIC_BROKER_CONFIG', 'DYNAMIC_DEFAULT_BROKER_CONFIG', 'STATIC_BROKER_CONFIG', 'DEFAULT_CONFIG', 'UNKNOWN',
-]
-
-function asSource (source: string): ConfigSource {
-  return (CONFIG_SOURCES as readonly string[]).includes(source) ? source as ConfigSource : 'UNKNOWN'
-}
-
-function isTopicConfigName (name: string): name is keyof LogConfig {
-  return (TOPIC_CONFIG_NAMES as readonly string[]).includes(name)
 }
 
 function topicNotFound (name: string): KrestError {
@@ -141,7 +108,7 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
   private async produceNow (topic: string, records: readonly ProduceRecord[], options: ProduceOptions): Promise<ProduceOutcome[]> {
     // No promise hop when the topic exists (the store answers from memory).
     const desc = this.store.hasTopic(topic) ? this.store.describeTopic(topic) : await this.topicForProduce(topic)
-    if (desc.internal && options.allowInternal !== true) {
+    if (desc.internal) {
       throw new KrestError('INTERNAL_TOPIC', `Producing to internal topic ${topic} is not allowed.`, { details: { topic } })
     }
     const numPartitions = desc.partitions
@@ -149,6 +116,8 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
     const maxBytes = Math.min(desc.config['max.message.bytes'], desc.config['segment.bytes'])
     const logAppendTime = desc.config['message.timestamp.type'] === 'LogAppendTime'
     const compacted = desc.config['cleanup.policy'] !== 'delete'
+    const earliestAge = desc.config['message.timestamp.before.max.ms']
+    const latestLead = desc.config['message.timestamp.after.max.ms']
     const now = this.clock.now()
 
     // Check everything before writing anything: a bad record fails the request, never half of it.
@@ -167,6 +136,12 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
           { details: { topic, index: i } })
       }
       const timestamp = r.timestamp ?? now
+      // Kafka's message.timestamp.before/after.max.ms: a CreateTime timestamp too far from the broker's clock refuses the request.
+      if (!logAppendTime && (now - timestamp > earliestAge || timestamp - now > latestLead)) {
+        throw new KrestError('INVALID_TIMESTAMP',
+          `Timestamp ${timestamp} of record ${i} is out of range for topic ${topic}: it must be within [${now - earliestAge}, ${now + latestLead}] (message.timestamp.before.max.ms, message.timestamp.after.max.ms).`,
+          { details: { topic, index: i, timestamp } })
+      }
       const input: RecordInput = r.headers === undefined || r.headers.length === 0
         ? { key: r.key, value: r.value, timestamp }
         : { key: r.key, value: r.value, headers: r.headers, timestamp }
@@ -314,7 +289,6 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
       if (await this.store.hasTopic(name)) throw new KrestError('TOPIC_ALREADY_EXISTS', `Topic '${name}' already exists.`)
       if (!Number.isInteger(partitions) || partitions < 1) throw new KrestError('INVALID_PARTITIONS', `Number of partitions must be at least 1, got ${partitions}.`)
       for (const [key, value] of Object.entries(configs)) {
-        if (!isTopicConfigName(key)) throw new KrestError('INVALID_CONFIG', `Unknown topic config name: ${key}`)
         this.store.validateTopicConfig(key, value)
       }
       const topicPartitions: PartitionInfo[] = []
@@ -370,18 +344,7 @@ export class EmbeddedBackend implements Backend, Producer, Admin, Metadata {
   }
 
   private toConfigEntry (e: StoreConfigEntry): ConfigEntry {
-    const source = asSource(e.source)
-    let synonyms: ConfigEntry['synonyms']
-    if (e.synonyms !== undefined) {
-      synonyms = e.synonyms.map(s => ({ name: s.name, value: s.value, source: asSource(s.source) }))
-    } else {
-      synonyms = []
-      if (source === 'DYNAMIC_TOPIC_CONFIG') synonyms.push({ name: e.name, value: e.value, source })
-      if (isTopicConfigName(e.name)) {
-        synonyms.push({ name: BROKER_SYNONYM[e.name], value: String(this.options.logDefaults[e.name]), source: 'DEFAULT_CONFIG' })
-      }
-    }
-    return { name: e.name, value: e.value, isDefault: e.isDefault, isReadOnly: e.isReadOnly, isSensitive: e.isSensitive, source, synonyms }
+    return { name: e.name, value: e.value, isDefault: e.isDefault, isReadOnly: e.isReadOnly, isSensitive: e.isSensitive, source: e.source, synonyms: e.synonyms.map(s => ({ ...s })) }
   }
 
   async alterTopicConfigs (name: string, alterations: readonly ConfigAlteration[], options: { validateOnly?: boolean } = {}): Promise<void> {

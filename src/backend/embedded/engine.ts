@@ -4,7 +4,7 @@
  * (`gateway.ts`) opens it and never wires its parts together itself.
  */
 import { LogStore, Partitioner } from '../../storage/index.js'
-import type { LogStoreOptions } from '../../storage/index.js'
+import type { DamageReport, LogStoreOptions } from '../../storage/index.js'
 import type { PartitionState, StorageProbe } from '../../storage/types.js'
 import { EmbeddedGroups } from '../../groups/embedded-groups.js'
 import type { Clock, InternalTopics, LogConfig, StorageLogger } from '../ports.js'
@@ -20,6 +20,10 @@ export interface EmbeddedEngineOptions {
   probe?: StorageProbe
   /** `log.retention.check.interval.ms` */
   retentionCheckIntervalMs?: number
+  /** `log.max.open.segments` (0 or undefined: derived from the open-file limit). */
+  maxOpenSegmentFiles?: number
+  /** `log.damage.policy`: start with damage quarantined (default) or refuse. */
+  damagePolicy?: 'start' | 'refuse'
   /** `offsets.topic.num.partitions` (used when `__consumer_offsets` is first created). */
   offsetsTopicPartitions?: number
   /** `auto.create.topics.enable` */
@@ -45,6 +49,8 @@ export interface EmbeddedEngineOptions {
 export interface EmbeddedLogState {
   partitionStates (): PartitionState[]
   readonly recoveredFromCleanShutdown: boolean
+  /** What start-up quarantined (empty for a healthy data directory). */
+  readonly damage: readonly DamageReport[]
 }
 
 export interface EmbeddedEngine {
@@ -64,6 +70,8 @@ export async function openEmbeddedEngine (options: EmbeddedEngineOptions): Promi
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     ...(options.probe === undefined ? {} : { probe: options.probe }),
     ...(options.retentionCheckIntervalMs === undefined ? {} : { retentionCheckIntervalMs: options.retentionCheckIntervalMs }),
+    ...(options.damagePolicy === undefined ? {} : { damagePolicy: options.damagePolicy }),
+    ...(options.maxOpenSegmentFiles === undefined || options.maxOpenSegmentFiles === 0 ? {} : { maxOpenSegmentFiles: options.maxOpenSegmentFiles }),
   })
   options.onOpened?.storage?.(store)
   const internalTopics = storageInternalTopics(store)
@@ -86,7 +94,6 @@ export async function openEmbeddedEngine (options: EmbeddedEngineOptions): Promi
       defaultPartitions: options.defaultPartitions,
       ...(options.maxPartitions === undefined ? {} : { maxPartitions: options.maxPartitions }),
       defaultReplicationFactor: options.defaultReplicationFactor,
-      logDefaults: options.logDefaults,
       endpoint: options.endpoint,
       clock: options.clock,
     })

@@ -16,7 +16,12 @@ export function healthyBody (): { status: 'UP' } {
 
 /** Status and body of a readiness answer: 200 `{status: 'READY', checks}`, or 503 with a Confluent error body. */
 export function readyAnswer (report: ReadinessReport): { status: number, body: Record<string, unknown> } {
-  if (report.ready) return { status: 200, body: { status: 'READY', checks: report.checks } }
+  if (report.ready) {
+    const body: Record<string, unknown> = { status: 'READY', checks: report.checks }
+    // Quarantined at start-up (log.damage.policy=start): serving what is intact, but an operator should look.
+    if (report.storageDamage.length > 0) body.storage_damage = report.storageDamage
+    return { status: 200, body }
+  }
   return { status: 503, body: { error_code: 50302, message: `Not ready: ${report.reason ?? 'starting'}`, checks: report.checks, closing: report.closing } }
 }
 

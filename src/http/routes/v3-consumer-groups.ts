@@ -129,7 +129,7 @@ async function lags (deps: AppDeps, g: GroupDescription): Promise<Lag[]> {
     partition: o.partition,
     currentOffset: o.currentOffset,
     logEndOffset: o.logEndOffset,
-    lag: Math.max(0, o.logEndOffset - o.currentOffset),
+    lag: o.lag,
     owner: owners.get(`${o.topic}\u0000${o.partition}`),
   }))
 }

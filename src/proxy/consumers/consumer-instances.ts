@@ -10,7 +10,7 @@ import type { GroupConsumer, GroupConsumers, OffsetResetPolicy, TopicPartition }
 import type { AssignorName, ConsumedRecord, SubscriptionSpec } from '../../backend/group-consumer.js'
 import type { FormatRegistry } from '../../serde/registry.js'
 import type { EmbeddedFormatName } from '../../serde/types.js'
-import type { Clock, StorageLogger } from '../../storage/types.js'
+import type { Clock, StorageLogger } from '../../backend/ports.js'
 import { isKrestError, KrestError } from '../../util/errors.js'
 import { SerialQueue } from '../../util/serial-queue.js'
 import { isJsonText } from './json-text.js'

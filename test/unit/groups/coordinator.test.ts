@@ -100,7 +100,7 @@ describe('group coordinator', () => {
     expect(a.assignment().length).toBe(1)
     const moved = b.assignment()[0]!.partition
     expect(a.assignment()[0]!.partition).toBe(1 - moved)
-    expect(groups.groupOffsets('g')).toContainEqual({ topic: 't', partition: moved, currentOffset: 5, logEndOffset: 5 })
+    expect(groups.groupOffsets('g')).toContainEqual({ topic: 't', partition: moved, currentOffset: 5, logEndOffset: 5, lag: 0 })
     await produce(store, 't', moved, 2)
     const got = await b.poll({ timeoutMs: 0, maxBytes: 1 << 20, minBytes: 1 })
     expect(got.map(r => r.offset)).toEqual([5, 6])

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises'
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { LogStore, Partitioner, validateTopicName } from '../../../src/storage/index.js'
@@ -117,11 +117,24 @@ describe('LogStore', () => {
     expect(await readFile(join(dir, 'meta.properties'), 'utf8')).toContain(`cluster.id=${id}`)
   })
 
-  it('removes directories of a topic whose deletion was interrupted', async () => {
+  it('finishes a deletion a crash interrupted, and leaves directories it did not create alone', async () => {
+    await store.createTopic('gone', { partitions: 2 })
+    await store.partition('gone', 0).append([{ key: null, value: Buffer.from('v') }])
     await store.close()
-    await mkdir(join(dir, 'ghost-0'))
+    // The commit point of a deletion: the metadata marked deleting (a crash then stops it).
+    const metaPath = join(dir, '.topics', 'gone.json')
+    const meta = JSON.parse(await readFile(metaPath, 'utf8')) as Record<string, unknown>
+    await writeFile(metaPath, JSON.stringify({ ...meta, deleting: true }))
+    await mkdir(join(dir, 'photos-2024'))
+    await writeFile(join(dir, 'photos-2024', 'beach.jpg'), 'jpeg')
+    await mkdir(join(dir, 'backup-1'))
     store = await LogStore.open({ dataDir: dir, retentionCheckIntervalMs: 0 })
-    await expect(stat(join(dir, 'ghost-0'))).rejects.toThrow()
+    expect(store.hasTopic('gone')).toBe(false)
+    await expect(stat(join(dir, 'gone-0'))).rejects.toThrow()
+    await expect(stat(metaPath)).rejects.toThrow()
+    expect(await readFile(join(dir, 'photos-2024', 'beach.jpg'), 'utf8')).toBe('jpeg')
+    expect((await stat(join(dir, 'backup-1'))).isDirectory()).toBe(true)
+    expect(store.damage).toEqual([])
   })
 })
 

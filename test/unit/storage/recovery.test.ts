@@ -57,11 +57,12 @@ describe('recovery', () => {
     await store.close()
   })
 
-  it('truncates at a corrupted batch (bad CRC) and drops the segments after it', async () => {
+  it('quarantines a bad CRC in a sealed segment after an unclean stop: later segments stay, the damaged offsets fail to read', async () => {
     let store = await LogStore.open({ dataDir: dir })
     await store.createTopic('t', { partitions: 1, configs: { 'segment.bytes': '1000' } })
     await fill(store, 't', 60)
     const segmentsBefore = store.partition('t', 0).state().segments
+    const hw = store.partition('t', 0).highWatermark
     expect(segmentsBefore).toBeGreaterThan(3)
     await crash(store, dir)
     // Nothing was checkpointed at a crash that happens before the first checkpoint: recovery starts at 0.
@@ -76,12 +77,19 @@ describe('recovery', () => {
     await fd.close()
     store = await LogStore.open({ dataDir: dir })
     const log = store.partition('t', 0)
-    expect(log.state().segments).toBe(1)
-    const records = (await log.read(0, 1 << 20)).records
-    expect(records.length).toBe(log.highWatermark)
-    expect(records.map(r => r.offset)).toEqual(Array.from({ length: records.length }, (_, i) => i))
-    expect((await readdir(join(dir, 't-0'))).filter(f => f.endsWith('.log'))).toEqual([`${SEG0}.log`])
-    expect((await log.append([{ key: Buffer.from('x'), value: Buffer.from('y') }])).baseOffset).toBe(records.length)
+    expect(log.state().segments).toBe(segmentsBefore)
+    expect(log.highWatermark).toBe(hw)
+    expect((await stat(logPath)).size).toBe(size) // nothing truncated
+    expect(store.damage.map(d => d.kind)).toEqual(['corrupt-segment'])
+    const damaged = store.damage[0]?.offsets as { from: number, to: number }
+    expect(damaged.to).toBe(damaged.from + 1) // the last batch of segment 0 (one record)
+    expect((await readFile(join(dir, '.quarantine', 't-0', `${SEG0}.log`))).length).toBe(size)
+    const before = (await log.read(0, 1 << 20)).records
+    expect(before.map(r => r.offset)).toEqual(Array.from({ length: damaged.from }, (_, i) => i))
+    await expect(log.read(damaged.from, 1 << 20)).rejects.toSatisfy(e => isKrestError(e, 'CORRUPT_DATA'))
+    const after = (await log.read(damaged.to, 1 << 20)).records
+    expect(after[0]?.offset).toBe(damaged.to)
+    expect((await log.append([{ key: Buffer.from('x'), value: Buffer.from('y') }])).baseOffset).toBe(hw)
     await store.close()
   })
 
@@ -114,20 +122,6 @@ describe('recovery', () => {
     store = await LogStore.open({ dataDir: dir })
     expect(store.partition('t', 0).highWatermark).toBe(hw)
     expect((await store.partition('t', 0).read(0, 1 << 20)).records.length).toBe(hw)
-    await store.close()
-  })
-
-  it('refuses a second open of the same data directory', async () => {
-    const store = await LogStore.open({ dataDir: dir })
-    await expect(LogStore.open({ dataDir: dir })).rejects.toSatisfy(e => isKrestError(e, 'DATA_DIR_LOCKED'))
-    await store.close()
-    const again = await LogStore.open({ dataDir: dir })
-    await again.close()
-  })
-
-  it('takes over a lock left by a dead process', async () => {
-    await writeFile(join(dir, '.lock'), '999999999 1\n')
-    const store = await LogStore.open({ dataDir: dir })
     await store.close()
   })
 

@@ -18,7 +18,7 @@ describe('GatewayMetrics', () => {
       { topic: 'a', partition: 1, logStartOffset: 0, logEndOffset: 5, highWatermark: 5, segments: 1, sizeBytes: 50 },
       { topic: 'b', partition: 0, logStartOffset: 0, logEndOffset: 1, highWatermark: 1, segments: 1, sizeBytes: 7 },
     ]
-    let offsets = [{ topic: 'a', partition: 0, currentOffset: 4, logEndOffset: 10 }, { topic: 'a', partition: 1, currentOffset: 5, logEndOffset: 5 }]
+    let offsets = [{ topic: 'a', partition: 0, currentOffset: 4, lag: 6 }, { topic: 'a', partition: 1, currentOffset: 5, lag: 0 }]
     const logs: LogStateSource = { partitionStates: () => states }
     const groups: GroupStateSource = { listGroups: () => offsets.length === 0 ? [] : [{ groupId: 'g', members: [1, 2] }], groupOffsets: () => offsets }
     m.attach({ logs, groups })
@@ -31,6 +31,7 @@ describe('GatewayMetrics', () => {
     expect(value(t, 'kafka_consumergroup_lag{consumergroup="g",topic="a",partition="0"}')).toBe(6)
     expect(value(t, 'kafka_consumergroup_lag{consumergroup="g",topic="a",partition="1"}')).toBe(0)
     expect(value(t, 'kafka_consumergroup_lag_sum{consumergroup="g",topic="a"}')).toBe(6)
+    expect(value(t, 'kafka_consumergroup_current_offset_sum{consumergroup="g",topic="a"}')).toBe(9)
     expect(value(t, 'kafka_consumergroup_members{consumergroup="g"}')).toBe(2)
 
     states = states.filter(s => s.topic !== 'a')
@@ -40,6 +41,38 @@ describe('GatewayMetrics', () => {
     expect(value(t, 'kafka_topic_partition_current_offset{topic="a",partition="0"}')).toBeUndefined()
     expect(value(t, 'kafka_topic_partitions{topic="b"}')).toBe(1)
     expect(t).not.toContain('consumergroup="g"')
+  })
+
+  it('reports brokers and each partition\'s leader, replicas and in-sync replicas from the cluster source', async () => {
+    const m = new GatewayMetrics({ version: 'test', defaultMetrics: false })
+    let calls = 0
+    m.attach({
+      cluster: {
+        brokers: () => [{}, {}, {}],
+        topics: async () => {
+          calls++
+          return [{
+            name: 't',
+            partitions: [
+              { partition: 0, leader: 1, replicas: [{ broker: 1, inSync: true }, { broker: 2, inSync: true }, { broker: 3, inSync: true }] },
+              { partition: 1, leader: 3, replicas: [{ broker: 2, inSync: false }, { broker: 3, inSync: true }] },
+            ],
+          }]
+        },
+      },
+    })
+    const t = (await m.render()).body
+    expect(calls).toBe(1) // one snapshot per scrape, shared by the five series
+    expect(value(t, 'kafka_brokers')).toBe(3)
+    expect(value(t, 'kafka_topic_partition_leader{topic="t",partition="1"}')).toBe(3)
+    expect(value(t, 'kafka_topic_partition_replicas{topic="t",partition="0"}')).toBe(3)
+    expect(value(t, 'kafka_topic_partition_in_sync_replica{topic="t",partition="1"}')).toBe(1)
+    expect(value(t, 'kafka_topic_partition_under_replicated_partition{topic="t",partition="0"}')).toBe(0)
+    expect(value(t, 'kafka_topic_partition_under_replicated_partition{topic="t",partition="1"}')).toBe(1)
+    expect(value(t, 'kafka_topic_partition_leader_is_preferred{topic="t",partition="0"}')).toBe(1)
+    expect(value(t, 'kafka_topic_partition_leader_is_preferred{topic="t",partition="1"}')).toBe(0)
+    await m.render()
+    expect(calls).toBe(2)
   })
 
   it('counts probe reports per topic, and two instances do not share a registry', async () => {
@@ -76,7 +109,7 @@ describe('Readiness', () => {
     r.mark('schema-registry')
     expect(r.report()).toMatchObject({ ready: false, reason: 'the API is being built' })
     r.mark('listeners')
-    expect(r.report()).toEqual({ ready: true, reason: undefined, checks: { storage: true, 'consumer-offsets': true, 'schema-registry': true, listeners: true }, closing: false })
+    expect(r.report()).toEqual({ ready: true, reason: undefined, checks: { storage: true, 'consumer-offsets': true, 'schema-registry': true, listeners: true }, closing: false, storageDamage: [] })
     r.markClosing()
     expect(r.report()).toMatchObject({ ready: false, reason: 'the server is shutting down', closing: true })
   })

@@ -1,7 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { recordBatchOverhead, singleRecordBatchSize } from '../../../src/backend/record-size.js'
-import { encodeRecordBatch } from '../../../src/codec/record-batch.js'
+import { BATCH_HEADER_SIZE, encodeRecordBatch, singleRecordBatchSize } from '../../../src/codec/record-batch.js'
 import type { RecordInput } from '../../../src/storage/types.js'
 
 const bytes = (max: number): fc.Arbitrary<Buffer | null> => fc.option(fc.uint8Array({ maxLength: max }).map(a => Buffer.from(a)), { nil: null })
@@ -20,7 +19,7 @@ describe('singleRecordBatchSize', () => {
   })
 
   it('counts the 61-byte batch header', () => {
-    expect(recordBatchOverhead).toBe(61)
+    expect(BATCH_HEADER_SIZE).toBe(61)
     expect(singleRecordBatchSize({ key: null, value: null, timestamp: 0 })).toBe(encodeRecordBatch([{ key: null, value: null, timestamp: 0 }], { timestamp: 0, timestampType: 'CreateTime' }).length)
   })
 })
