@@ -22,9 +22,10 @@ import { KAFKA_APIS } from './kafka/apis/index.js'
 import { KafkaListener } from './kafka/listener.js'
 import type { KafkaServices } from './kafka/api.js'
 import { buildApp } from './http/app.js'
-import { ConsumerInstances } from './proxy/consumer-instances.js'
+import { ConsumerInstances } from './proxy/consumers/consumer-instances.js'
 import { buildRegistryApp } from './http/registry-app.js'
 import { connectionLimitsFrom } from './http/server-options.js'
+import { HttpLimits } from './http/limits.js'
 import { LogJournal } from './registry/log-journal.js'
 import { SchemaRegistry } from './registry/registry.js'
 import { FormatRegistry } from './serde/registry.js'
@@ -132,15 +133,17 @@ async function openGateway ({ config, clock, readiness }: GatewayBuild, options:
   const version = await readVersion()
   const metrics = new GatewayMetrics({ version, perPartition: config['metrics.partition.series.enable'], defaultMetrics: options.defaultMetrics })
   const logger = options.logger ?? loggerOptions({ level: config['log.level'], format: config['log.format'], isTty: process.stdout.isTTY })
+  // Connection, body and stream limits over both listeners (max.connections counts them together).
+  const httpLimits = new HttpLimits(config)
   // Listen first, so /healthy, /ready (503 with the reason) and /metrics answer during recovery.
   const bootstraps: BootstrapServer[] = []
   let restBoot: BootstrapServer
   let registryBoot: BootstrapServer | undefined
   try {
-    restBoot = await listenBootstrap({ host: config.host, port: config.port, readiness, metrics })
+    restBoot = await listenBootstrap({ host: config.host, port: config.port, readiness, metrics, connections: httpLimits.connections })
     bootstraps.push(restBoot)
     if (config['schema.registry.port'] >= 0) {
-      registryBoot = await listenBootstrap({ host: config.host, port: config['schema.registry.port'], readiness, metrics })
+      registryBoot = await listenBootstrap({ host: config.host, port: config['schema.registry.port'], readiness, metrics, connections: httpLimits.connections })
       bootstraps.push(registryBoot)
     }
   } catch (err) {
@@ -236,7 +239,7 @@ async function openGateway ({ config, clock, readiness }: GatewayBuild, options:
     }
     // The listeners already accept connections: the apps take over their servers (no second listen).
     const restServer = restBoot
-    app = await buildApp({ config, backend, formats, registry, consumers, logger, operations, serverFactory: handler => restServer.handOver(handler) })
+    app = await buildApp({ config, backend, formats, registry, consumers, logger, operations, limits: httpLimits, serverFactory: handler => restServer.handOver(handler) })
     await app.ready()
     restBoot.activate()
     log = app.log.child({ module: 'storage' })
@@ -253,6 +256,8 @@ async function openGateway ({ config, clock, readiness }: GatewayBuild, options:
       kafka = await startKafkaListener(config, backend, app.log.child({ module: 'kafka' }))
     }
     const kafkaBootstrap = kafka === undefined ? undefined : `${advertisedKafkaHost(config)}:${kafka.port}`
+    // Ready only now that every listener serves its API (before, the API answered 503 while /ready said 200).
+    readiness.mark('listeners')
 
     let closing: Promise<void> | undefined
     const openedKafka = kafka

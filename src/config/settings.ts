@@ -109,6 +109,43 @@ export const settingDefinitions = {
     type: 'int', default: 30000, min: 1, max: MAX_INT, group: 'server',
     doc: 'How long an idle keep-alive connection is kept open between requests.',
   },
+  // ---- limits on connections, bodies and browsers (issue 13) ----------------------------------------------------
+  'max.connections': {
+    type: 'int', default: 1000, min: 1, max: 1000000, group: 'server',
+    doc: 'Most open client connections (Kafka\'s name): over the two HTTP listeners together, and again on the Kafka listener. An HTTP connection past it gets 503 and is closed at once, a Kafka one is closed, so the process keeps descriptors for its own files.',
+  },
+  'max.connections.per.ip': {
+    type: 'int', default: 1000, min: 1, max: 1000000, group: 'server',
+    doc: 'Most open connections from one client address over both listeners (Kafka\'s name); one more gets 503 and is closed.',
+  },
+  'request.body.min.bytes.per.second': {
+    type: 'int', default: 1024, min: 0, max: MAX_INT, group: 'server',
+    doc: 'A request body (other than a v3 streaming produce, which lives as long as its producer) that arrives slower than this over request.body.min.rate.window.ms gets 408 and its connection is closed, even with request.timeout.ms=0. 0: no minimum.',
+  },
+  'request.body.min.rate.window.ms': {
+    type: 'int', default: 10000, min: 100, max: MAX_INT, group: 'server',
+    doc: 'Window over which request.body.min.bytes.per.second is measured.',
+  },
+  'request.inflight.max.bytes': {
+    type: 'int', default: 256 * 1024 * 1024, min: 1024, max: MAX_INT, group: 'server',
+    doc: 'Most request-body bytes declared (Content-Length) by requests being read at once; a request past it gets 503/50301 before its body is read. Streams count the records they hold.',
+  },
+  'api.v3.produce.streams.max': {
+    type: 'int', default: 200, min: 1, max: 1000000, group: 'server',
+    doc: 'Most v3 streaming produce requests open at once; one more gets 429/42901.',
+  },
+  'api.v3.produce.stream.reports.max.bytes': {
+    type: 'int', default: 1024 * 1024, min: 1024, max: MAX_INT, group: 'server',
+    doc: 'Delivery reports one v3 stream may hold unsent while its client does not read them; past it the stream stops reading records until the client reads (backpressure).',
+  },
+  'api.v3.produce.reports.max.bytes': {
+    type: 'int', default: 64 * 1024 * 1024, min: 1024, max: MAX_INT, group: 'server',
+    doc: 'Delivery reports all v3 streams together may hold unsent; past it every stream over its fair share stops reading records until its client reads.',
+  },
+  'http.allowed.hosts': {
+    type: 'string', default: '', group: 'server',
+    doc: 'Host names (comma-separated) clients may send in the Host header besides IP addresses, localhost and the hosts of advertised.listeners; * for any. Empty: any name when host is not a loopback address, none other when it is (a server on 127.0.0.1 refuses other names with 421: DNS rebinding).',
+  },
   'log.level': {
     type: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], group: 'server',
     doc: 'Level of the structured (pino) log written to stdout.',
@@ -248,10 +285,6 @@ export const settingDefinitions = {
   'socket.request.max.bytes': {
     type: 'int', default: 100 * 1024 * 1024, min: 1024, max: 2147483647, group: 'kafka',
     doc: 'Largest Kafka protocol request accepted, in bytes (Kafka\'s default 100 MiB); a larger frame closes the connection.',
-  },
-  'max.connections': {
-    type: 'int', default: 10000, min: 1, max: 1000000, group: 'kafka',
-    doc: 'Most Kafka protocol connections open at once; further connections are closed at once.',
   },
   'kafka.connection.max.inflight.requests': {
     type: 'int', default: 100, min: 1, max: 100000, group: 'kafka',

@@ -3,7 +3,7 @@
  * many on port 0. API plugins are registered in one place: `apiPlugins` below.
  */
 import Fastify, { LogController } from 'fastify'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { AjvCompiler } from '@fastify/ajv-compiler'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -11,9 +11,13 @@ import type { ApiPlugin, AppDeps } from './deps.js'
 import { installContentTypeParsers } from './plugins/content-types.js'
 import { installErrorHandler } from './plugins/error-handler.js'
 import { installNegotiation } from './plugins/negotiation.js'
+import { installBrowserGuard } from './plugins/browser-guard.js'
+import { installBodyLimits } from './plugins/body-limits.js'
+import { HttpLimits } from './limits.js'
 import { applyConnectionLimits, connectionLimitsFrom, hardenedServerOptions } from './server-options.js'
 import { installOperations } from './plugins/operations.js'
 import { loadSchemas } from './schemas.js'
+import { baseUrl } from './urls.js'
 import { v2RootPlugin } from './routes/v2/root.js'
 import { v2TopicsPlugin } from './routes/v2/topics.js'
 import { v2ProducePlugin } from './routes/v2/produce.js'
@@ -23,6 +27,7 @@ import { v3TopicsPlugin } from './routes/v3/topics.js'
 import { v3TopicConfigsPlugin } from './routes/v3/topic-configs.js'
 import { v3PartitionsPlugin } from './routes/v3/partitions.js'
 import { v3BrokersPlugin } from './routes/v3/brokers.js'
+import { v3ClusterAdminPlugin } from './routes/v3/cluster-admin.js'
 import { registryApiPlugin } from './routes/registry.js'
 import { consumersPlugin } from './routes/consumers.js'
 import { v3ConsumerGroupsPlugin } from './routes/v3-consumer-groups.js'
@@ -44,6 +49,7 @@ export const apiPlugins: readonly ApiPlugin[] = [
   v3TopicConfigsPlugin,
   v3PartitionsPlugin,
   v3BrokersPlugin,
+  v3ClusterAdminPlugin, // broker configs, replicas per broker, reassignments, all topics' configs, ACLs (issue 16.2)
   consumersPlugin, // v2 consumer instances (issue 4): mounted only when deps.consumers is set
   v3ConsumerGroupsPlugin, // v3 read-only consumer-group views (issue 4)
   v3RecordsPlugin, // v3 produce: single, streaming and batch (issue 8)
@@ -73,8 +79,17 @@ function strictBodyValidators (): BuildValidator {
   }
 }
 
-export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
-  const { config } = deps
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The gateway's connection, body and stream accounting (limits.ts). */
+    httpLimits: HttpLimits
+  }
+}
+
+export async function buildApp (appDeps: AppDeps): Promise<FastifyInstance> {
+  const { config } = appDeps
+  const deps: AppDeps = { ...appDeps, limits: appDeps.limits ?? new HttpLimits(config) }
+  const limits = deps.limits as HttpLimits
   const bodyLimit = config['request.body.max.bytes']
   const app = Fastify({
     logger: deps.logger ?? { level: config['log.level'] },
@@ -94,11 +109,20 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.serverFactory === undefined ? {} : { serverFactory: deps.serverFactory }),
   })
   applyConnectionLimits(app.server, connectionLimitsFrom(config))
+  // A gateway counts connections on its listeners (shared with the registry's); an app on its own server counts here.
+  if (appDeps.limits === undefined) limits.connections.watch(app.server)
+  app.decorate('httpLimits', limits)
   installErrorHandler(app, bodyLimit)
   installContentTypeParsers(app)
   installNegotiation(app)
+  installBodyLimits(app, { limits, minBytesPerSecond: config['request.body.min.bytes.per.second'], windowMs: config['request.body.min.rate.window.ms'] })
+  installBrowserGuard(app, {
+    bindHost: config.host,
+    advertisedListeners: config['advertised.listeners'],
+    allowedHosts: config['http.allowed.hosts'],
+    allowOrigin: config['access.control.allow.origin'],
+  })
   for (const schema of await loadSchemas()) app.addSchema(schema)
-  if (deps.operations !== undefined) await installOperations(app, deps.operations, 'rest')
 
   await app.register(swagger, {
     openapi: {
@@ -111,8 +135,14 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
       buildLocalReference: (json, _baseUri, _fragment, i) => typeof json.$id === 'string' ? json.$id : `def-${i}`,
     },
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  // "Try it out" must call this server as the browser reached it: `servers` is the first of advertised.listeners,
+  // else the request's scheme and (validated, browser-guard.ts) Host — not a fixed localhost:8082 (issue 16.8).
+  const withServers = (document: Record<string, unknown>, request: FastifyRequest): Record<string, unknown> =>
+    ({ ...document, servers: [{ url: baseUrl(request, config['advertised.listeners']) }] })
+  await app.register(swaggerUi, { routePrefix: '/docs', transformSpecification: (document, request) => withServers(document as Record<string, unknown>, request) })
+  app.get('/openapi.json', { schema: { hide: true } }, async request => withServers(app.swagger() as unknown as Record<string, unknown>, request))
+  // After swagger, so /healthy, /ready and /metrics are in the document (issue 16.8).
+  if (deps.operations !== undefined) await installOperations(app, deps.operations, 'rest')
 
   for (const plugin of apiPlugins) {
     await app.register(async instance => { await plugin.register(instance, deps) }, { name: plugin.name } as Record<string, unknown>)

@@ -3,8 +3,9 @@ import type { Backend } from '../backend/types.js'
 import type { KrestConfig } from '../config/settings.js'
 import type { FormatRegistry } from '../serde/registry.js'
 import type { SchemaRegistry } from '../registry/registry.js'
-import type { ConsumerInstances } from '../proxy/consumer-instances.js'
+import type { ConsumerInstances } from '../proxy/consumers/consumer-instances.js'
 import type { OperationsOptions } from './plugins/operations.js'
+import type { HttpLimits } from './limits.js'
 
 /**
  * What the HTTP layer is given: configuration and domain objects, built by the composition root (`gateway.ts`).
@@ -23,6 +24,8 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger']
   /** Health, readiness, metrics, request log, CORS and compression (issue 6); installed when present. */
   operations?: OperationsOptions
+  /** Connection, body and stream limits shared by the gateway's listeners; built from `config` when absent. */
+  limits?: HttpLimits
   /** Serve on an existing server (the gateway's start-up listener) instead of creating one; then do not `listen`. */
   serverFactory?: FastifyServerOptions['serverFactory']
 }

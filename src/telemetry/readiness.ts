@@ -4,12 +4,14 @@
  * the first condition that fails (Karapace-style evidence), `/healthy` only that the process answers.
  */
 
-export type ReadinessCondition = 'storage' | 'consumer-offsets' | 'schema-registry' | 'closing'
+export type ReadinessCondition = 'storage' | 'consumer-offsets' | 'schema-registry' | 'listeners' | 'closing'
 
 const PENDING_REASONS: Record<Exclude<ReadinessCondition, 'closing'>, string> = {
   storage: 'partition logs are being recovered',
   'consumer-offsets': 'committed offsets are being replayed from __consumer_offsets',
   'schema-registry': 'schemas are being replayed from _schemas',
+  // Marked last, once every listener's application answers: until then the API itself answers 503 (issue 16.6).
+  listeners: 'the API is being built',
 }
 
 export interface ReadinessReport {
@@ -57,6 +59,7 @@ export class Readiness {
       storage: this.done.has('storage'),
       'consumer-offsets': this.done.has('consumer-offsets'),
       'schema-registry': this.done.has('schema-registry'),
+      listeners: this.done.has('listeners'),
     }
     let reason: string | undefined
     if (this.closing) {

@@ -72,25 +72,25 @@ const byteString = (maxLength: number): Arbitrary<string> => fc.uint8Array({ max
 const rawRequest: Arbitrary<Buffer> = fc.oneof(
   // a request line with raw bytes (invalid UTF-8, NUL, CR/LF, spaces) in the path
   fc.tuple(fc.constantFrom('GET', 'POST', 'DELETE', 'PUT', 'BREW', 'get', ''), fc.constantFrom(...paths), byteString(40), fc.constantFrom('HTTP/1.1', 'HTTP/1.0', 'HTTP/2.0', 'HTTP/9', ''))
-    .map(([m, p, junk, v]) => Buffer.from(`${m} ${p}${junk} ${v}\r\nHost: x\r\nConnection: close\r\n\r\n`, 'latin1')),
+    .map(([m, p, junk, v]) => Buffer.from(`${m} ${p}${junk} ${v}\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`, 'latin1')),
   // hostile names straight into the path, unencoded
   fc.tuple(fc.constantFrom(...HOSTILE_NAMES), fc.constantFrom('/topics/', '/consumers/', '/subjects/', '/config/'))
-    .map(([n, p]) => Buffer.from(`GET ${p}${n} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, 'utf8')),
+    .map(([n, p]) => Buffer.from(`GET ${p}${n} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`, 'utf8')),
   // invalid UTF-8 in a JSON body and in header values
   fc.tuple(byteString(60), byteString(20)).map(([body, hv]) => {
     const b = Buffer.from(`{"records":[{"value":"${body}"}]}`, 'latin1')
-    return Buffer.concat([Buffer.from(`POST /topics/fuzzwire HTTP/1.1\r\nHost: x\r\nContent-Type: application/vnd.kafka.json.v2+json\r\nX-Junk: ${hv.replace(/[\r\n]/g, '')}\r\nContent-Length: ${b.length}\r\nConnection: close\r\n\r\n`, 'latin1'), b])
+    return Buffer.concat([Buffer.from(`POST /topics/fuzzwire HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/vnd.kafka.json.v2+json\r\nX-Junk: ${hv.replace(/[\r\n]/g, '')}\r\nContent-Length: ${b.length}\r\nConnection: close\r\n\r\n`, 'latin1'), b])
   }),
   // framing lies: Content-Length too small / too large / negative / twice, chunked garbage, both headers
   fc.tuple(fc.constantFrom('-1', '0', '5', '99999999999999999999', '1e3', ' 10', '10, 20', 'abc'), fc.boolean(), fc.boolean()).map(([cl, twice, chunked]) => {
     const body = '{"records":[{"value":"eA=="}]}'
-    return Buffer.from(`POST /topics/fuzzwire HTTP/1.1\r\nHost: x\r\nContent-Type: application/vnd.kafka.binary.v2+json\r\nContent-Length: ${cl}\r\n${twice ? 'Content-Length: 3\r\n' : ''}${chunked ? 'Transfer-Encoding: chunked\r\n' : ''}Connection: close\r\n\r\n${body}`, 'latin1')
+    return Buffer.from(`POST /topics/fuzzwire HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/vnd.kafka.binary.v2+json\r\nContent-Length: ${cl}\r\n${twice ? 'Content-Length: 3\r\n' : ''}${chunked ? 'Transfer-Encoding: chunked\r\n' : ''}Connection: close\r\n\r\n${body}`, 'latin1')
   }),
   fc.tuple(fc.constantFrom('zz', '-1', 'ffffffffffffffff', '1;ext=1', '', '0x10'), byteString(30)).map(([size, data]) =>
-    Buffer.from(`POST /topics/fuzzwire HTTP/1.1\r\nHost: x\r\nContent-Type: application/vnd.kafka.binary.v2+json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${size}\r\n${data}\r\n0\r\n\r\n`, 'latin1')),
+    Buffer.from(`POST /topics/fuzzwire HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/vnd.kafka.binary.v2+json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${size}\r\n${data}\r\n0\r\n\r\n`, 'latin1')),
   // many or huge headers, header names with odd bytes
   fc.tuple(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1, max: 40_000 })).map(([count, size]) =>
-    Buffer.from(`GET /v3/clusters HTTP/1.1\r\nHost: x\r\n${Array.from({ length: Math.min(count, 200) }, (_, i) => `X-H${i}: v\r\n`).join('')}X-Big: ${'a'.repeat(size)}\r\nConnection: close\r\n\r\n`, 'latin1')),
+    Buffer.from(`GET /v3/clusters HTTP/1.1\r\nHost: 127.0.0.1\r\n${Array.from({ length: Math.min(count, 200) }, (_, i) => `X-H${i}: v\r\n`).join('')}X-Big: ${'a'.repeat(size)}\r\nConnection: close\r\n\r\n`, 'latin1')),
   byteString(300).map(s => Buffer.from(s, 'latin1')),
 )
 

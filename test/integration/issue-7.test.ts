@@ -64,13 +64,13 @@ describe('issue 7 regressions', () => {
   })
 
   it('a request with broken chunked framing answers 400 {error_code, message}, not fastify\'s {error, message, statusCode}', async () => {
-    const text = await raw('POST /topics/t HTTP/1.1\r\nHost: x\r\nContent-Type: application/vnd.kafka.binary.v2+json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n\r\n0\r\n\r\n')
+    const text = await raw('POST /topics/t HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/vnd.kafka.binary.v2+json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n\r\n0\r\n\r\n')
     expect(text).toMatch(/^HTTP\/1\.1 400 /)
     expectErrorBody(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)), 400)
   })
 
   it('headers over node\'s size limit answer 431 {error_code, message}', async () => {
-    const text = await raw(`GET /v3/clusters HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(40_000)}\r\n\r\n`)
+    const text = await raw(`GET /v3/clusters HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(40_000)}\r\n\r\n`)
     expect(text).toMatch(/^HTTP\/1\.1 431 /)
     expectErrorBody(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)), 431)
   })
@@ -175,10 +175,10 @@ describe('issue 7 regressions', () => {
     expect(ok.status).toBe(200)
   })
 
-  it('creating a consumer with "fetch.min.bytes": [""] answers 422/42204, not 500 (value.trim is not a function)', async () => {
+  it('creating a consumer with "fetch.min.bytes": [""] answers 400 (a wrong type, not coerced since issue 16.5), not 500 (value.trim is not a function)', async () => {
     const r = await h.call('POST', '/consumers/array-config', { raw: '{"name":"x","format":"binary","fetch.min.bytes":[""]}', headers: { 'content-type': V2 } })
-    expect(r.status).toBe(422)
-    expectErrorBody(r.body, 42204)
+    expect(r.status).toBe(400)
+    expectErrorBody(r.body, 400)
   })
 
   it('a binary produce whose value is a deeply nested array answers 400, not 500 (the error message stringified the value)', async () => {

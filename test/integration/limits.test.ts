@@ -205,7 +205,7 @@ describe('connection limits', () => {
     const h = await harness({ 'request.headers.timeout.ms': 300 })
     const socket = await rawSocket(h.url)
     const closed = closedBy(socket)
-    socket.write('GET /v3/clusters HTTP/1.1\r\nHost: x\r\n')
+    socket.write('GET /v3/clusters HTTP/1.1\r\nHost: 127.0.0.1\r\n')
     const drip = setInterval(() => { if (!socket.destroyed) socket.write('X') }, 50)
     try {
       await closed
@@ -232,7 +232,7 @@ describe('connection limits', () => {
     const h = await harness({ 'connections.keepalive.timeout.ms': 200 })
     const socket = await rawSocket(h.url)
     const closed = closedBy(socket)
-    socket.write('GET /v3/clusters HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n')
+    socket.write('GET /v3/clusters HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n')
     const received = await closed
     expect(received).toMatch(/^HTTP\/1\.1 200/)
   })

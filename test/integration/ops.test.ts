@@ -46,7 +46,7 @@ describe('health and readiness', () => {
       expect((await get(base + '/healthy')).status).toBe(200)
       const ready = await get(base + '/ready')
       expect(ready.status).toBe(200)
-      expect(JSON.parse(ready.text)).toEqual({ status: 'READY', checks: { storage: true, 'consumer-offsets': true, 'schema-registry': true } })
+      expect(JSON.parse(ready.text)).toEqual({ status: 'READY', checks: { storage: true, 'consumer-offsets': true, 'schema-registry': true, listeners: true } })
       expect((await get(base + '/status/ready')).status).toBe(200)
       expect((await get(base + '/metrics')).status).toBe(200)
     }

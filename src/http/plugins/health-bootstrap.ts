@@ -13,6 +13,7 @@ import type { GatewayMetrics } from '../../telemetry/metrics.js'
 import type { Readiness } from '../../telemetry/readiness.js'
 import { HEALTHY_PATH, READY_PATHS, healthyBody, readyAnswer } from './health.js'
 import { METRICS_PATH } from './metrics.js'
+import type { ConnectionGate } from '../limits.js'
 
 export interface BootstrapServer {
   readonly server: Server
@@ -37,7 +38,7 @@ function send (res: ServerResponse, status: number, body: string, contentType = 
   res.end(body)
 }
 
-export async function listenBootstrap (options: { host: string, port: number, readiness: Readiness, metrics: GatewayMetrics }): Promise<BootstrapServer> {
+export async function listenBootstrap (options: { host: string, port: number, readiness: Readiness, metrics: GatewayMetrics, connections?: ConnectionGate }): Promise<BootstrapServer> {
   const { readiness, metrics } = options
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '/').split('?')[0] ?? '/'
@@ -60,6 +61,8 @@ export async function listenBootstrap (options: { host: string, port: number, re
     send(res, 503, JSON.stringify({ error_code: 50302, message: `Not ready: ${readiness.report().reason ?? 'starting'}` }))
   }
   const server = createServer(handler)
+  // max.connections counts from the first connection, start-up included, over every listener sharing the gate.
+  options.connections?.watch(server)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen({ host: options.host, port: options.port }, () => { server.off('error', reject); resolve() })

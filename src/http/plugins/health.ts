@@ -26,11 +26,27 @@ export function readyAnswer (report: ReadinessReport): { status: number, body: R
 }
 
 export function installHealth (app: FastifyInstance, readiness: Readiness): void {
-  app.get(HEALTHY_PATH, { schema: { hide: true }, logLevel: 'warn' }, async () => healthyBody())
+  app.get(HEALTHY_PATH, {
+    schema: { operationId: 'healthy', tags: ['operations'], summary: 'Liveness: 200 {status: UP} while the process answers', response: { 200: { type: 'object', properties: { status: { type: 'string', enum: ['UP'] } } } } },
+    logLevel: 'warn',
+  }, async () => healthyBody())
   for (const path of READY_PATHS) {
-    app.get(path, { schema: { hide: true }, logLevel: 'warn' }, async (_request, reply) => {
+    app.get(path, {
+      schema: {
+        operationId: path === '/ready' ? 'ready' : 'statusReady',
+        tags: ['operations'],
+        summary: path === '/ready'
+          ? 'Readiness: 200 once storage is recovered, the internal topics replayed and every listener serves; 503 with the failing condition otherwise and while shutting down'
+          : 'Redpanda\'s alias of /ready',
+        response: {
+          200: { type: 'object', properties: { status: { type: 'string', enum: ['READY'] }, checks: { type: 'object', additionalProperties: { type: 'boolean' } } } },
+          503: { type: 'object', properties: { error_code: { type: 'integer' }, message: { type: 'string' }, checks: { type: 'object', additionalProperties: { type: 'boolean' } }, closing: { type: 'boolean' } } },
+        },
+      },
+      logLevel: 'warn',
+    }, async (_request, reply) => {
       const { status, body } = readyAnswer(readiness.report())
-      return await reply.code(status).send(body)
+      return await reply.code(status as 200 | 503).send(body)
     })
   }
 }

@@ -15,7 +15,10 @@ export function installMetrics (app: FastifyInstance, metrics: GatewayMetrics, s
     metrics.observeHttp(surface, request.method, route, reply.statusCode, reply.elapsedTime / 1000)
     done()
   })
-  app.get(METRICS_PATH, { schema: { hide: true }, logLevel: 'warn' }, async (_request, reply) => {
+  app.get(METRICS_PATH, {
+    schema: { operationId: 'metrics', tags: ['operations'], summary: 'Prometheus metrics in the text exposition format', produces: ['text/plain'], response: { 200: { type: 'string', description: 'text/plain; version=0.0.4' } } },
+    logLevel: 'warn',
+  }, async (_request, reply) => {
     const { contentType, body } = await metrics.render()
     return await reply.type(contentType).send(body)
   })

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { TopicPartition } from '../../backend/group-consumer.js'
-import type { ConsumerInstances } from '../../proxy/consumer-instances.js'
+import type { ConsumerInstances } from '../../proxy/consumers/consumer-instances.js'
 import type { EmbeddedFormatName } from '../../serde/types.js'
 import { isBlank, jsonBodyParser, parseJsonBody } from '../json-body.js'
 import { KrestError } from '../../util/errors.js'
@@ -295,6 +295,8 @@ export const consumersPlugin: ApiPlugin = {
     app.get<{ Params: InstanceP, Querystring: RecordsQuery }>('/consumers/:group/instances/:instance/records', {
       // A HEAD would consume records and throw them away: not offered.
       exposeHeadRoute: false,
+      // Consuming moves the instance's position: refused cross-site like a POST (browser-guard.ts).
+      config: { changesState: true },
       schema: {
         operationId: 'fetchRecords', tags, summary: 'Long poll: returns as soon as fetch.min.bytes are there, else waits up to timeout (capped by consumer.request.timeout.ms)',
         params: instanceParams,

@@ -15,15 +15,16 @@
  * - Errors: a record that fails (bad fields, bad data, storage) gets its own error report and the stream goes on;
  *   JSON that cannot be split or parsed gets one 400 report and ends the stream (Confluent: the parser is lost).
  */
+import type { StreamMemory } from '../../limits.js'
 import { isUtf8 } from 'node:buffer'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Producer, ProduceOutcome } from '../../../backend/types.js'
 import { KrestError, isKrestError } from '../../../util/errors.js'
 import { ConcatenatedJsonSplitter, JsonStreamError } from '../../../util/json-stream.js'
-import { RecordFastPath } from './record-fast-path.js'
+import { RecordFastPath } from '../../../proxy/produce/record-fast-path.js'
 import { mappingFor, produceErrorMappings } from '../../errors.js'
-import { parseRecordRequest, type EncodedRecord, type RecordEncoder, type ReportData } from './records-request.js'
+import { parseRecordRequest, type EncodedRecord, type RecordEncoder, type ReportData } from '../../../proxy/produce/records-request.js'
 
 export interface ErrorReport {
   error_code: number
@@ -185,6 +186,8 @@ export interface StreamLimits {
 }
 
 export interface StreamContext {
+  /** Bytes held by all streams, and the caps on them (limits.ts). */
+  memory: StreamMemory
   clusterId: string
   topic: string
   producer: Producer
@@ -272,6 +275,9 @@ export class RecordStream {
   private awaitingEncode = false
   private paused = false
   private outputBlocked = false
+  /** Reports of finished steps not yet written to the response (the client is not reading). */
+  private unsentReportBytes = 0
+  private readonly onMemoryRoom = (): void => { this.afterProgress() }
   /** No more records will be read (end of body, fatal error, shutdown, or the duration limit's grace period ran out). */
   private inputDone = false
   private finished = false
@@ -596,16 +602,22 @@ export class RecordStream {
     }
     step.text = text
     step.done = true
+    this.unsentReportBytes += text.length
   }
 
   /** Writes finished reports, applies backpressure, and ends the response when everything is answered. */
   private afterProgress (): void {
     this.flush()
     const { maxPendingRecords, maxPendingBytes } = this.ctx.limits
-    if (!this.paused && !this.inputDone && (this.outputBlocked || this.pending >= maxPendingRecords || this.pendingBytes >= maxPendingBytes)) {
+    // What this stream holds: records read and not answered, and reports the client has not taken (issue 13.8).
+    const reports = this.unsentReportBytes + (this.finished ? 0 : this.res.writableLength)
+    const memory = this.ctx.memory
+    const overMemory = !this.finished && memory.update(this, this.pendingBytes + reports, this.onMemoryRoom)
+    const overReports = reports >= memory.maxReportBytesPerStream
+    if (!this.paused && !this.inputDone && (this.outputBlocked || overMemory || overReports || this.pending >= maxPendingRecords || this.pendingBytes >= maxPendingBytes)) {
       this.paused = true
       this.req.pause()
-    } else if (this.paused && (this.inputDone || (!this.outputBlocked && this.pending <= maxPendingRecords / 2 && this.pendingBytes <= maxPendingBytes / 2))) {
+    } else if (this.paused && (this.inputDone || (!this.outputBlocked && !overMemory && !overReports && this.pending <= maxPendingRecords / 2 && this.pendingBytes <= maxPendingBytes / 2))) {
       this.paused = false
       if (!this.inputDone) this.req.resume()
     }
@@ -631,6 +643,7 @@ export class RecordStream {
       const step = this.steps[this.stepHead] as Step
       if (!step.done) break
       out += step.text
+      this.unsentReportBytes -= step.text.length
       this.pending -= step.count
       this.pendingBytes -= step.bytes
       this.steps[this.stepHead] = DONE_STEP

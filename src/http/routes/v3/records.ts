@@ -17,7 +17,7 @@ import { mediaType } from '../../media-types.js'
 import { HttpProblem, unsupportedMediaType } from '../../problem.js'
 import { V3_PRODUCES, errorResponses } from '../common.js'
 import { produceErrorMappings } from '../../errors.js'
-import { RecordEncoder, parseBatchEntry, type EncodedRecord } from './records-request.js'
+import { RecordEncoder, parseBatchEntry, type EncodedRecord } from '../../../proxy/produce/records-request.js'
 import { InFlightBudget, RecordStream, produceEach, recordErrorReport, successReport, type ErrorReport, type StreamLimits, type SuccessReport } from './records-stream.js'
 import { v3Context } from './resources.js'
 
@@ -73,6 +73,8 @@ export const v3RecordsPlugin: ApiPlugin = {
       maxInFlight: 2,
     }
     const budget = new InFlightBudget(IN_FLIGHT_RECORDS)
+    if (deps.limits === undefined) throw new Error('v3 records: AppDeps.limits is set by buildApp')
+    const streamMemory = deps.limits.streams
     const maxEntries = config['api.v3.produce.batch.maximum.entries']
     const now = (): number => Date.now()
 
@@ -89,7 +91,8 @@ export const v3RecordsPlugin: ApiPlugin = {
       })
 
       streamApp.post<{ Params: TopicP }>('/v3/clusters/:cluster_id/topics/:topic_name/records', {
-        config: { produces: V3_PRODUCES, errorMappings: produceErrorMappings },
+        // streamsBody: read at the pace of the client's producer, bounded by StreamMemory (not by the body rate).
+        config: { produces: V3_PRODUCES, errorMappings: produceErrorMappings, streamsBody: true },
         validatorCompiler: noValidation,
         schema: {
           operationId: 'produceRecord',
@@ -107,8 +110,8 @@ export const v3RecordsPlugin: ApiPlugin = {
         const raw = request.raw
         const hasBody = raw.headers['transfer-encoding'] !== undefined || Number(raw.headers['content-length'] ?? 0) > 0
         if (!hasBody) throw new HttpProblem(422, 42206, 'Payload error. Request body is empty. Data is required.')
-        reply.hijack()
         const stream = new RecordStream({
+          memory: streamMemory,
           clusterId: ctx.clusterId,
           topic: request.params.topic_name,
           producer: deps.backend.producer,
@@ -118,10 +121,19 @@ export const v3RecordsPlugin: ApiPlugin = {
           budget,
           now,
         }, raw, reply.raw, encoding)
+        if (!streamMemory.openStream(stream)) {
+          reply.header('connection', 'close')
+          throw new HttpProblem(429, 42901, `Too Many Requests: ${streamMemory.maxStreams} produce streams are open (api.v3.produce.streams.max).`)
+        }
+        reply.hijack()
         streams.add(stream)
-        stream.start()
-        await stream.done
-        streams.delete(stream)
+        try {
+          stream.start()
+          await stream.done
+        } finally {
+          streams.delete(stream)
+          streamMemory.closeStream(stream)
+        }
         request.log.debug({ records: stream.records, bytes: stream.bytesRead }, 'records stream ended')
       })
     })

@@ -6,13 +6,13 @@
  * This module knows nothing of HTTP: the routes parse requests and call these methods; errors are KrestErrors.
  */
 import { randomUUID } from 'node:crypto'
-import type { GroupConsumer, GroupConsumers, OffsetResetPolicy, TopicPartition } from '../backend/group-consumer.js'
-import type { AssignorName, ConsumedRecord, SubscriptionSpec } from '../backend/group-consumer.js'
-import type { FormatRegistry } from '../serde/registry.js'
-import type { EmbeddedFormatName } from '../serde/types.js'
-import type { Clock, StorageLogger } from '../backend/ports.js'
-import { isKrestError, KrestError } from '../util/errors.js'
-import { SerialQueue } from '../util/serial-queue.js'
+import type { GroupConsumer, GroupConsumers, OffsetResetPolicy, TopicPartition } from '../../backend/group-consumer.js'
+import type { AssignorName, ConsumedRecord, SubscriptionSpec } from '../../backend/group-consumer.js'
+import type { FormatRegistry } from '../../serde/registry.js'
+import type { EmbeddedFormatName } from '../../serde/types.js'
+import type { Clock, StorageLogger } from '../../backend/ports.js'
+import { isKrestError, KrestError } from '../../util/errors.js'
+import { SerialQueue } from '../../util/serial-queue.js'
 import { isJsonText } from './json-text.js'
 
 export interface ConsumerInstancesOptions {

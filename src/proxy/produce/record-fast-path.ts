@@ -16,8 +16,8 @@
  * fast path never changes what a record means; a property test holds it to the general path's results.
  */
 import { isUtf8 } from 'node:buffer'
-import type { ProduceRecord, RecordHeader } from '../../../backend/types.js'
-import { decodeBase64 } from '../../../serde/binary.js'
+import type { ProduceRecord, RecordHeader } from '../../backend/types.js'
+import { decodeBase64 } from '../../serde/binary.js'
 import { parseTimestamp, type EncodedRecord, type ReportData } from './records-request.js'
 
 const QUOTE = 0x22

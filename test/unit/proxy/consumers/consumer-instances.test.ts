@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { EmbeddedGroups } from '../../../src/groups/embedded-groups.js'
-import { ConsumerInstances, type ConsumerInstancesOptions } from '../../../src/proxy/consumer-instances.js'
-import { FormatRegistry } from '../../../src/serde/registry.js'
-import { LogStore } from '../../../src/storage/index.js'
-import { engineParts } from '../groups/real-store.js'
+import { EmbeddedGroups } from '../../../../src/groups/embedded-groups.js'
+import { ConsumerInstances, type ConsumerInstancesOptions } from '../../../../src/proxy/consumers/consumer-instances.js'
+import { FormatRegistry } from '../../../../src/serde/registry.js'
+import { LogStore } from '../../../../src/storage/index.js'
+import { engineParts } from '../../groups/real-store.js'
 
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c() })

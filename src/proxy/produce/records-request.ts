@@ -12,15 +12,15 @@
  *   TOPIC_RECORD_NAME); `subject` and `subject_name_strategy` exclude each other; at most one of `schema`,
  *   `schema_id`, `schema_version`; `type` with `schema_id`/`schema_version` is refused. Violations are 400.
  */
-import type { ProduceRecord, RecordHeader } from '../../../backend/types.js'
-import { RegistryError } from '../../../registry/errors.js'
-import type { SchemaRegistry } from '../../../registry/registry.js'
-import type { SchemaType } from '../../../registry/types.js'
-import { parseAvro } from '../../../registry/avro.js'
-import { decodeBase64, preview } from '../../../serde/binary.js'
-import type { FormatRegistry } from '../../../serde/registry.js'
-import type { RecordSerializer } from '../../../serde/types.js'
-import { KrestError, isKrestError } from '../../../util/errors.js'
+import type { ProduceRecord, RecordHeader } from '../../backend/types.js'
+import { RegistryError } from '../../registry/errors.js'
+import type { SchemaRegistry } from '../../registry/registry.js'
+import type { SchemaType } from '../../registry/types.js'
+import { parseAvro } from '../../registry/avro.js'
+import { decodeBase64, preview } from '../../serde/binary.js'
+import type { FormatRegistry } from '../../serde/registry.js'
+import type { RecordSerializer } from '../../serde/types.js'
+import { KrestError, isKrestError } from '../../util/errors.js'
 
 export type DataType = 'BINARY' | 'JSON' | 'STRING' | 'AVRO' | 'JSONSCHEMA' | 'PROTOBUF'
 export type SubjectNameStrategy = 'TOPIC_NAME' | 'RECORD_NAME' | 'TOPIC_RECORD_NAME'

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { isJsonText } from '../../../src/proxy/json-text.js'
+import { isJsonText } from '../../../../src/proxy/consumers/json-text.js'
 
 function parses (s: string): boolean {
   try {

@@ -5,9 +5,9 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { RecordFastPath } from '../../../src/http/routes/v3/record-fast-path.js'
-import { RecordEncoder, parseRecordRequest, type EncodedRecord } from '../../../src/http/routes/v3/records-request.js'
-import { FormatRegistry } from '../../../src/serde/registry.js'
+import { RecordFastPath } from '../../../../src/proxy/produce/record-fast-path.js'
+import { RecordEncoder, parseRecordRequest, type EncodedRecord } from '../../../../src/proxy/produce/records-request.js'
+import { FormatRegistry } from '../../../../src/serde/registry.js'
 
 const encoder = new RecordEncoder(FormatRegistry.withBuiltins(), undefined)
 const fast = new RecordFastPath()
