@@ -4,7 +4,7 @@
  * and the embedded backend implements it with `src/groups` over the storage engine.
  */
 import type {
-  AssignorName, ClassicGroupDescription, ClassicGroupListing, ClassicHeartbeatRequest, ClassicJoinRequest,
+  AssignorName, ClassicGroupProtocol, ClassicGroupDescription, ClassicGroupListing, ClassicHeartbeatRequest, ClassicJoinRequest,
   ClassicJoinResult, ClassicOffsetCommitRequest, ClassicSyncRequest, ClassicSyncResult, CommittedOffsetInfo,
   ConsumedRecord, ConsumerOptions, GroupDescription, GroupErrorName, LeaveResult, LeavingMember, OffsetAndMetadata,
   OffsetCommitResult, OffsetResetPolicy, PollOptions, SubscriptionSpec, TimestampSeek, TopicPartition,
@@ -15,7 +15,7 @@ export type {
   OffsetResetPolicy, PollOptions, SubscriptionSpec, TimestampSeek, TopicPartition,
 }
 export type {
-  ClassicGroupDescription, ClassicGroupListing, ClassicGroupMember, ClassicGroupState, ClassicHeartbeatRequest,
+  ClassicGroupProtocol, ClassicGroupDescription, ClassicGroupListing, ClassicGroupMember, ClassicGroupState, ClassicHeartbeatRequest,
   ClassicJoinMember, ClassicJoinRequest, ClassicJoinResult, ClassicOffsetCommitRequest, ClassicSyncRequest,
   ClassicSyncResult, GroupErrorName, GroupMemberDescription, GroupProtocolOffer, GroupStateName, LeaveResult,
   LeavingMember, OffsetCommitResult,
@@ -61,26 +61,6 @@ export interface GroupOffsetInfo {
   lag: number
 }
 
-/**
- * Kafka's classic group protocol, for Kafka clients on the wire-protocol listener. Members joining here share
- * groups, generations and committed offsets with the HTTP consumer instances created by `createConsumer`.
- * Errors are Kafka's error names (the protocol handlers turn them into codes), never exceptions.
- */
-export interface ClassicGroupProtocol {
-  /** Resolves when the join phase completes (it waits for the other members, up to the rebalance timeout). */
-  joinGroup(request: ClassicJoinRequest): Promise<ClassicJoinResult>
-  /** Followers wait for the leader's assignment. */
-  syncGroup(request: ClassicSyncRequest): Promise<ClassicSyncResult>
-  heartbeat(request: ClassicHeartbeatRequest): GroupErrorName | null
-  leaveGroup(groupId: string, members: LeavingMember[]): LeaveResult
-  commitOffsets(request: ClassicOffsetCommitRequest): Promise<OffsetCommitResult>
-  /** Every committed offset of a group (topic, partition, offset, metadata). */
-  committedOffsets(groupId: string): CommittedOffsetInfo[]
-  describeGroup(groupId: string): ClassicGroupDescription
-  listGroups(): ClassicGroupListing[]
-  /** Deletes an empty group with its offsets; NON_EMPTY_GROUP / GROUP_ID_NOT_FOUND otherwise. */
-  deleteGroup(groupId: string): Promise<GroupErrorName | null>
-}
 
 /** Creating members, plus the read-only views the v3 consumer-group API needs. */
 export interface GroupConsumers {

@@ -469,7 +469,7 @@ export class GroupCoordinator {
     for (const m of [...g.members.values()]) {
       if (m.local === null && m.joinWaiter === null) {
         this.logger?.info({ group: g.id, memberId: m.memberId }, 'member did not rejoin within the rebalance timeout; removed')
-        this.dropMember(g, m, 'UNKNOWN_MEMBER_ID')
+        void this.dropMember(g, m, 'UNKNOWN_MEMBER_ID')
       }
     }
     g.generation++
@@ -675,7 +675,7 @@ export class GroupCoordinator {
         // Static membership: a new join under a known instance id replaces (fences) the old member.
         for (const old of g.members.values()) {
           if (old.groupInstanceId === instanceId) {
-            this.dropMember(g, old, 'FENCED_INSTANCE_ID')
+            void this.dropMember(g, old, 'FENCED_INSTANCE_ID')
             break
           }
         }

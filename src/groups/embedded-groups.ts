@@ -6,8 +6,7 @@ import { GroupCoordinator } from './coordinator.js'
 import { EmbeddedConsumer } from './embedded-consumer.js'
 import { OffsetStore } from './offset-store.js'
 import { ReadCoalescer } from './read-coalescer.js'
-import type { ClassicGroupProtocol } from '../backend/group-consumer.js'
-import type { ConsumerOptions, GroupDescription } from './types.js'
+import type { ClassicGroupProtocol, ConsumerOptions, GroupDescription } from './types.js'
 
 export interface EmbeddedGroupsOptions {
   store: StoragePort

@@ -224,3 +224,24 @@ export interface ClassicGroupListing {
   protocolType: string
   state: ClassicGroupState
 }
+
+/**
+ * Kafka's classic group protocol, for Kafka clients on the wire-protocol listener. Members joining here share
+ * groups, generations and committed offsets with the HTTP consumer instances created by `createConsumer`.
+ * Errors are Kafka's error names (the protocol handlers turn them into codes), never exceptions.
+ */
+export interface ClassicGroupProtocol {
+  /** Resolves when the join phase completes (it waits for the other members, up to the rebalance timeout). */
+  joinGroup(request: ClassicJoinRequest): Promise<ClassicJoinResult>
+  /** Followers wait for the leader's assignment. */
+  syncGroup(request: ClassicSyncRequest): Promise<ClassicSyncResult>
+  heartbeat(request: ClassicHeartbeatRequest): GroupErrorName | null
+  leaveGroup(groupId: string, members: LeavingMember[]): LeaveResult
+  commitOffsets(request: ClassicOffsetCommitRequest): Promise<OffsetCommitResult>
+  /** Every committed offset of a group (topic, partition, offset, metadata). */
+  committedOffsets(groupId: string): CommittedOffsetInfo[]
+  describeGroup(groupId: string): ClassicGroupDescription
+  listGroups(): ClassicGroupListing[]
+  /** Deletes an empty group with its offsets; NON_EMPTY_GROUP / GROUP_ID_NOT_FOUND otherwise. */
+  deleteGroup(groupId: string): Promise<GroupErrorName | null>
+}
