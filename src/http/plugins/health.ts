@@ -39,7 +39,7 @@ export function installHealth (app: FastifyInstance, readiness: Readiness): void
           ? 'Readiness: 200 once storage is recovered, the internal topics replayed and every listener serves; 503 with the failing condition otherwise and while shutting down'
           : 'Redpanda\'s alias of /ready',
         response: {
-          200: { type: 'object', properties: { status: { type: 'string', enum: ['READY'] }, checks: { type: 'object', additionalProperties: { type: 'boolean' } } } },
+          200: { type: 'object', properties: { status: { type: 'string', enum: ['READY'] }, checks: { type: 'object', additionalProperties: { type: 'boolean' } }, storage_damage: { type: 'array', items: { type: 'string' }, description: 'What recovery quarantined at start-up (log.damage.policy=start): the intact data is served' } } },
           503: { type: 'object', properties: { error_code: { type: 'integer' }, message: { type: 'string' }, checks: { type: 'object', additionalProperties: { type: 'boolean' } }, closing: { type: 'boolean' } } },
         },
       },
