@@ -107,7 +107,7 @@ describe('krest topic', () => {
     expect(again.stderr).toMatch(/Topic 'dup' already exists\. \(HTTP 400, error_code 40002\)/)
     const missing = await krest(['topic', 'describe', 'nope'])
     expect(missing.code).toBe(1)
-    expect(missing.stderr).toMatch(/Topic not found\. \(HTTP 404, error_code 404\d\d\)/)
+    expect(missing.stderr).toMatch(/This server does not host this topic-partition\. \(HTTP 404, error_code 40403\)/)
     const usage = await krest(['topic', 'create', 'x', '--partitions', 'many'])
     expect(usage.code).toBe(2)
     expect(usage.stderr).toMatch(/--partitions must be an integer/)

@@ -84,7 +84,7 @@ export async function consumeCommand (args: readonly string[], io: CommandIo): P
       await client.call('POST', `${instance}/assignments`, { body: { partitions } })
       if (offset.kind === 'start') await client.call('POST', `${instance}/positions/beginning`, { body: { partitions } })
       else if (offset.kind === 'end') await client.call('POST', `${instance}/positions/end`, { body: { partitions } })
-      else if (offset.kind === 'timestamp') await client.call('POST', `${instance}/positions`, { body: { timestamps: partitions.map(tp => ({ ...tp, timestamp: offset.ts })) } })
+      else if (offset.kind === 'timestamp') await client.call('POST', `${instance}/positions`, { body: { timestamps: partitions.map(tp => ({ ...tp, timestamp: new Date(offset.ts).toISOString() })) } })
       else {
         const offsets = []
         for (const tp of partitions) {

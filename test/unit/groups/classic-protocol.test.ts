@@ -202,7 +202,7 @@ describe('classic group protocol', () => {
     const { groups } = await setup({ t: 2 })
     const standalone = await groups.classic.commitOffsets({ groupId: 'solo', generationId: -1, memberId: '', groupInstanceId: null, offsets: [{ topic: 't', partition: 0, offset: 7, metadata: null }, { topic: 'missing', partition: 0, offset: 1, metadata: null }] })
     expect(standalone.partitions.map(p => p.error)).toEqual([null, 'UNKNOWN_TOPIC_OR_PARTITION'])
-    expect(groups.groupOffsets('solo')).toEqual([{ topic: 't', partition: 0, currentOffset: 7, logEndOffset: 0 }])
+    expect(groups.groupOffsets('solo')).toEqual([{ topic: 't', partition: 0, currentOffset: 7, logEndOffset: 0, lag: 0 }])
     expect(groups.classic.listGroups().map(g => g.groupId)).toContain('solo')
 
     const a = await joinNew(groups)
