@@ -19,7 +19,12 @@ FROM node:${NODE_VERSION}-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+# fs-ext (the kernel lock on the data dir) is a native addon built by node-gyp: the compiler is installed for that
+# one step and removed in the same layer, so the image stays slim. No other dependency runs an install script.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
+ && npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm rebuild fs-ext \
+ && apt-get purge -y python3 make g++ && apt-get autoremove -y && rm -rf /var/lib/apt/lists/* \
+ && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY schemas ./schemas
 COPY openapi ./openapi

@@ -119,10 +119,12 @@ describe('the image\'s start command, from a clean production install', () => {
     const app = join(workdir, 'app')
     const data = join(workdir, 'data')
     await mkdir(app, { recursive: true })
-    // COPY package.json package-lock.json ./ ; RUN npm ci --omit=dev --ignore-scripts
+    // COPY package.json package-lock.json ./ ; RUN … npm ci --omit=dev --ignore-scripts && npm rebuild fs-ext
     await cp(join(ROOT, 'package.json'), join(app, 'package.json'))
     await cp(join(ROOT, 'package-lock.json'), join(app, 'package-lock.json'))
     await run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: app, env: { ...process.env, NODE_ENV: 'production' }, timeout: 240_000 })
+    // … && npm rebuild fs-ext (the data-dir lock's native addon)
+    await run('npm', ['rebuild', 'fs-ext'], { cwd: app, env: { ...process.env, NODE_ENV: 'production' }, timeout: 240_000 })
     await expect(access(join(app, 'node_modules', 'fastify'))).resolves.toBeUndefined()
     for (const dev of ['tsx', 'vitest', 'typescript', 'fast-check']) await expect(access(join(app, 'node_modules', dev))).rejects.toThrow()
     // COPY --from=build /app/dist ./dist (the build stage's `npm run build`), COPY schemas, COPY openapi
